@@ -1,0 +1,55 @@
+"""minlambda: a minimalist AWS Lambda runtime for Python.
+
+A ``@lambda_handler`` registers a function with its msgspec-typed event and
+response; ``serve()`` runs the Lambda invocation loop inside Lambda, and the local
+emulator outside it. ``python -m minlambda app.handler`` is a drop-in for
+``python -m awslambdaric``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, NoReturn
+
+from minlambda._context import Client, ClientContext, CognitoIdentity, Context
+from minlambda._handler import lambda_handler
+
+__all__ = ["Client", "ClientContext", "CognitoIdentity", "Context", "lambda_handler", "serve"]
+__version__ = "0.1.0"
+
+
+def serve(handler: Any = None) -> NoReturn:
+    """Serve a handler: the invocation loop inside Lambda, the local emulator outside.
+
+    Parameters
+    ----------
+    handler : function or str, optional
+        What to serve. By default the only registered handler, or, with several,
+        the one ``_HANDLER`` names (``module.function``, ``module:function``, the
+        function's name or its ``name=``).
+
+    Inside Lambda (``AWS_LAMBDA_RUNTIME_API`` set) this never returns: a failure to
+    find or build the handler is reported to ``/runtime/init/error`` and the
+    process exits 1, as does a Runtime API that goes away. Outside Lambda it serves
+    the handler on the local emulator (port ``MINLAMBDA_LOCAL_PORT``, default 9000)
+    until Ctrl-C.
+    """
+    from minlambda._bootstrap import resolve, run_lambda
+
+    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
+    if address:
+        run_lambda(address, lambda: resolve(handler))
+    from minlambda._errors import RuntimeFault
+    from minlambda._local import serve_local
+    from minlambda._loop import log_error
+
+    try:
+        record = resolve(handler)
+    except RuntimeFault as fault:
+        log_error(fault.error_type, fault.message, fault.stack)
+        raise SystemExit(1) from None
+    serve_local(record)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

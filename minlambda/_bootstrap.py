@@ -1,0 +1,193 @@
+# From a handler string to a running runtime: import, select, report init errors.
+#
+# `load_handler("app.handler")` imports the user's code the way the official
+# runtime does and turns every failure into a RuntimeFault carrying the official
+# init error type (Runtime.ImportModuleError, Runtime.UserCodeSyntaxError, the
+# exception's own class name, Runtime.HandlerNotFound, Runtime.MalformedHandlerName,
+# and our Runtime.InvalidSchema). `run_lambda()` is what happens inside Lambda: the
+# init error, if any, goes to /runtime/init/error and the process exits 1 without
+# fetching an event; otherwise the loop runs until the Runtime API fails.
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from minlambda import _errors
+from minlambda._errors import InvalidSchemaError, RuntimeFault
+from minlambda._handler import Handler, handler_for, registered, select
+from minlambda._http import ProtocolError
+from minlambda._loop import Runner, log_error
+from minlambda._runtime_api import RuntimeAPI, RuntimeAPIError
+
+__all__ = ["fail_init", "load_handler", "prepare_sys_path", "resolve", "run_lambda"]
+
+_FORMS = "module.function, module:function, path/to/file.py or path/to/file.py:function"
+
+
+def prepare_sys_path() -> None:
+    """LAMBDA_TASK_ROOT and the current directory go first on sys.path."""
+    for entry in (os.getcwd(), os.environ.get("LAMBDA_TASK_ROOT")):
+        if entry and entry not in sys.path:
+            sys.path.insert(0, entry)
+
+
+def load_handler(target: str | None) -> Handler:
+    """Import and return the handler named by `target` (or by _HANDLER)."""
+    target = (target or os.environ.get("_HANDLER") or "").strip()
+    if not target:
+        raise RuntimeFault(
+            "Runtime.MalformedHandlerName",
+            f"No handler given: name one as {_FORMS}, or set _HANDLER",
+        )
+    source, colon, function = target.rpartition(":")
+    if not colon:
+        source, function = target, ""
+    if source.endswith(".py") or (not colon and target.endswith(".py")):
+        return _load_file(source, function)
+    if not colon:
+        source, dot, function = target.rpartition(".")
+        if not dot or not source or not function:
+            raise RuntimeFault(
+                "Runtime.MalformedHandlerName", f"Bad handler '{target}': expected {_FORMS}"
+            )
+    if not source or not function:
+        raise RuntimeFault(
+            "Runtime.MalformedHandlerName", f"Bad handler '{target}': expected {_FORMS}"
+        )
+    module_name = source.replace("/", ".")
+    if module_name.split(".")[0] in sys.builtin_module_names:
+        raise RuntimeFault(
+            "Runtime.BuiltInModuleConflict",
+            f"Cannot use built-in module {module_name} as a handler module",
+        )
+    module = _import(module_name, lambda: importlib.import_module(module_name))
+    return _pick(module, module_name, function)
+
+
+def _load_file(path: str, function: str) -> Handler:
+    full = os.path.abspath(path)
+    name = os.path.splitext(os.path.basename(full))[0] or "handler"
+    if not os.path.isfile(full):
+        raise RuntimeFault(
+            "Runtime.ImportModuleError", f"Unable to import module '{path}': no such file"
+        )
+    spec = importlib.util.spec_from_file_location(name, full)
+    if spec is None or spec.loader is None:  # pragma: no cover - a .py path always has a loader
+        raise RuntimeFault(
+            "Runtime.ImportModuleError", f"Unable to import module '{path}': not a Python file"
+        )
+    module = importlib.util.module_from_spec(spec)
+    directory = os.path.dirname(full)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    sys.modules[name] = module
+
+    def execute() -> Any:
+        try:
+            spec.loader.exec_module(module)  # type: ignore[union-attr]
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        return module
+
+    _import(path, execute)
+    if function:
+        return _pick(module, path, function)
+    mine = [h for h in registered() if getattr(h.func, "__module__", None) == name]
+    return select(os.environ.get("_HANDLER"), mine)
+
+
+def _import(module_name: str, load: Callable[[], Any]) -> Any:
+    try:
+        return load()
+    except ImportError as exc:
+        raise RuntimeFault(
+            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"
+        ) from None
+    except SyntaxError as exc:
+        stack = [f'  File "{exc.filename}" Line {exc.lineno}\n    {(exc.text or "").strip()}\n']
+        raise RuntimeFault(
+            "Runtime.UserCodeSyntaxError",
+            f"Syntax error in module '{module_name}': {exc}",
+            stack=stack,
+        ) from None
+    except InvalidSchemaError as exc:
+        raise RuntimeFault(
+            "Runtime.InvalidSchema", str(exc), stack=_errors.stack_trace(exc)
+        ) from None
+    except Exception as exc:
+        error_type, message, stack = _errors.exception_fault(exc)
+        raise RuntimeFault(error_type, message, stack=stack) from None
+
+
+def _pick(module: Any, module_name: str, function: str) -> Handler:
+    func = getattr(module, function, None)
+    if func is None:
+        raise RuntimeFault(
+            "Runtime.HandlerNotFound", f"Handler '{function}' missing on module '{module_name}'"
+        )
+    if not callable(func):
+        raise RuntimeFault(
+            "Runtime.HandlerNotFound",
+            f"Handler '{function}' on module '{module_name}' is not callable",
+        )
+    try:
+        return handler_for(func, name=f"{module_name}.{function}")
+    except InvalidSchemaError as exc:
+        raise RuntimeFault("Runtime.InvalidSchema", str(exc)) from None
+
+
+def resolve(handler: Any) -> Handler:
+    """The Handler for what serve() or LocalRuntime were given (None, a name, a function)."""
+    if handler is None:
+        return select(os.environ.get("_HANDLER"))
+    if isinstance(handler, Handler):
+        return handler
+    if isinstance(handler, str):
+        matches = [h for h in registered() if h.name == handler]
+        return matches[0] if matches else load_handler(handler)
+    try:
+        return handler_for(handler)
+    except InvalidSchemaError as exc:
+        raise RuntimeFault("Runtime.InvalidSchema", str(exc)) from None
+
+
+def _exit(message: str) -> NoReturn:
+    sys.stderr.write(f"minlambda: {message}\n")
+    sys.stderr.flush()
+    raise SystemExit(1)
+
+
+def fail_init(api: RuntimeAPI | None, fault: RuntimeFault) -> NoReturn:
+    """Log an init error, post it to /runtime/init/error and exit 1."""
+    log_error(fault.error_type, fault.message, fault.stack)
+    if api is not None:
+        body = _errors.payload(fault.error_type, fault.message, "", fault.stack, fault.details)
+        try:
+            api.init_error(body, _errors.header_value(fault.error_type))
+        except (RuntimeAPIError, ProtocolError) as exc:
+            _exit(f"init failed ({fault.error_type}) and reporting it failed too: {exc}")
+    raise SystemExit(1)
+
+
+def run_lambda(address: str, load: Callable[[], Handler]) -> NoReturn:
+    """Inside Lambda: init (reporting a failure), then serve until the API fails."""
+    try:
+        api = RuntimeAPI(address)
+    except RuntimeAPIError as exc:
+        _exit(str(exc))
+    try:
+        handler = load()
+    except RuntimeFault as fault:
+        fail_init(api, fault)
+    try:
+        Runner(handler, api).run()
+    except RuntimeAPIError as exc:
+        _exit(f"the Runtime API failed, exiting: {exc}")
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    raise SystemExit(1)  # pragma: no cover - run() without a stop event never returns

@@ -1,0 +1,671 @@
+# The local emulator: a Lambda Runtime API for a runtime, an invoke endpoint for callers.
+#
+# One HTTP server on 127.0.0.1 serves both sides:
+#   - the Runtime API under /2018-06-01/runtime/ (GET next, POST response/error,
+#     POST init/error), for a runtime in a thread or a subprocess that has
+#     AWS_LAMBDA_RUNTIME_API set to `Emulator.runtime_api`;
+#   - POST /2015-03-31/functions/function/invocations, the invoke endpoint of AWS's
+#     Runtime Interface Emulator, answered the way Lambda answers an Invoke: 200
+#     with the payload; 200 with X-Amz-Function-Error: Unhandled and the error JSON
+#     for a function error or a timeout; 502 for an init failure or a runtime that
+#     went away; 413 for a request over 6 MB.
+#
+# Rule: this file speaks HTTP through the standard library's http.server and
+# never through minlambda._http, so a bug in our client codec cannot hide behind a
+# matching bug in the emulator.
+from __future__ import annotations
+
+import base64
+import binascii
+import http.client
+import http.server
+import json
+import os
+import re
+import socket
+import threading
+import time
+import urllib.parse
+import uuid
+from collections import deque
+from typing import Any, Final
+
+__all__ = ["Emulator", "InvokeResult", "INVOKE_PATH"]
+
+INVOKE_PATH: Final = "/2015-03-31/functions/function/invocations"
+RUNTIME_PREFIX: Final = "/2018-06-01/runtime/"
+# Invoke API and Runtime API limits (RUNTIME_API.md section 8).
+MAX_REQUEST: Final = 6_291_456
+MAX_RESPONSE: Final = 6_291_556
+# A runtime whose connection closed with an invocation in hand has this long to
+# reconnect and post before the invocation is reported as a crash.
+ORPHAN_GRACE: Final = 2.0
+# How long an invocation may wait for a runtime to ask for it, beyond its timeout
+# (the platform's init phase may take up to 10 s).
+INIT_ALLOWANCE: Final = 10.0
+DEFAULT_TIMEOUT: Final = 300.0
+ARN_PREFIX: Final = "arn:aws:lambda:us-east-1:012345678912:function:"
+_PRINTABLE: Final = re.compile(r"[\x20-\x7e]{1,256}")
+
+
+class InvokeResult:
+    """What an invoker got back for one invocation.
+
+    Attributes
+    ----------
+    status : int
+        The HTTP status (200, also for function errors; 502 for an init failure or
+        a crashed runtime; 413 for a request over 6 MB).
+    headers : dict[str, str]
+        The response headers, names lower-cased.
+    payload : bytes
+        The response payload, or the error JSON.
+    """
+
+    __slots__ = ("status", "headers", "payload")
+
+    def __init__(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.payload = payload
+
+    @property
+    def ok(self) -> bool:
+        """True when the function returned normally."""
+        return self.status == 200 and "x-amz-function-error" not in self.headers
+
+    @property
+    def request_id(self) -> str | None:
+        """The invocation's request id."""
+        return self.headers.get("x-amzn-requestid")
+
+    def json(self) -> Any:
+        """The payload decoded as JSON."""
+        return json.loads(self.payload)
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        """The error JSON as a dict, or None for a successful invocation."""
+        if self.ok:
+            return None
+        try:
+            value = json.loads(self.payload)
+        except ValueError:
+            return {"errorType": None, "errorMessage": self.payload.decode("utf-8", "replace")}
+        return (
+            value if isinstance(value, dict) else {"errorType": None, "errorMessage": repr(value)}
+        )
+
+    @property
+    def error_type(self) -> str | None:
+        """The errorType of a failed invocation, else None."""
+        error = self.error
+        return None if error is None else error.get("errorType")
+
+    def __repr__(self) -> str:
+        return f"InvokeResult(status={self.status}, ok={self.ok}, payload={self.payload[:200]!r})"
+
+
+class _Invocation:
+    __slots__ = (
+        "id",
+        "payload",
+        "headers",
+        "timeout",
+        "created",
+        "delivered",
+        "deadline",
+        "conn",
+        "orphaned",
+        "outcome",
+    )
+
+    def __init__(
+        self, request_id: str, payload: bytes, headers: dict[str, str], timeout: float
+    ) -> None:
+        self.id = request_id
+        self.payload = payload
+        self.headers = headers  # Lambda-Runtime-* headers other than id and deadline
+        self.timeout = timeout
+        self.created = time.monotonic()
+        self.delivered: float | None = None
+        self.deadline = 0.0
+        self.conn = 0
+        self.orphaned: float | None = None
+        self.outcome: tuple[int, dict[str, str], bytes] | None = None
+
+
+class Emulator:
+    """A local Lambda Runtime API plus the RIE invoke endpoint, on 127.0.0.1.
+
+    Parameters
+    ----------
+    host, port : where to listen (port 0: a free port).
+    timeout : the function timeout in seconds (default AWS_LAMBDA_FUNCTION_TIMEOUT or 300).
+    function_name : the name in the invoked function ARN.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeout: float | None = None,
+        function_name: str | None = None,
+    ) -> None:
+        env_timeout = os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT", "")
+        self.timeout = (
+            timeout
+            if timeout is not None
+            else (
+                float(env_timeout) if env_timeout.replace(".", "", 1).isdigit() else DEFAULT_TIMEOUT
+            )
+        )
+        self.function_name = (
+            function_name or os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or "test_function"
+        )
+        self._cv = threading.Condition()
+        self._pending: deque[_Invocation] = deque()
+        self._running: dict[str, _Invocation] = {}
+        self._timed_out: set[str] = set()
+        self._init_error: tuple[str, bytes] | None = None
+        self._delivered_any = False
+        self._closed = False
+        self._conns: dict[int, socket.socket] = {}
+        self._conn_ids = iter(range(1, 1 << 62))
+        self._server = _Server((host, port), _Handler, self)
+        self._thread: threading.Thread | None = None
+
+    # -- life cycle ------------------------------------------------------------------
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def runtime_api(self) -> str:
+        """The AWS_LAMBDA_RUNTIME_API value for a runtime served by this emulator."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The invoke URL (as AWS's Runtime Interface Emulator serves it)."""
+        return f"http://{self.host}:{self.port}{INVOKE_PATH}"
+
+    def start(self) -> Emulator:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="minlambda-emulator",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        with self._cv:
+            if self._closed:
+                return
+            self._closed = True
+            self._cv.notify_all()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(5)
+        with self._cv:
+            conns = list(self._conns.values())
+        for sock in conns:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._server.server_close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the invoker's side ----------------------------------------------------------
+    def invoke(
+        self,
+        event: Any = None,
+        *,
+        client_context: Any = None,
+        identity: Any = None,
+        tenant_id: str | None = None,
+        timeout: float | None = None,
+    ) -> InvokeResult:
+        """Invoke the function through the HTTP invoke endpoint and wait for the result.
+
+        `event` is sent as JSON (bytes are sent as they are); `client_context` (a dict)
+        goes base64-encoded in X-Amz-Client-Context, `tenant_id` in X-Amz-Tenant-Id,
+        `identity` ({"cognitoIdentityId": ..., "cognitoIdentityPoolId": ...}) and
+        `timeout` (seconds, this invocation only) in minlambda's own headers.
+        """
+        body = event if isinstance(event, (bytes, bytearray)) else json.dumps(event).encode()
+        headers = {"Content-Type": "application/json"}
+        if client_context is not None:
+            raw = (
+                client_context
+                if isinstance(client_context, (bytes, str))
+                else json.dumps(client_context)
+            )
+            raw_bytes = raw.encode() if isinstance(raw, str) else raw
+            headers["X-Amz-Client-Context"] = base64.b64encode(raw_bytes).decode()
+        if identity is not None:
+            headers["X-Minlambda-Cognito-Identity"] = (
+                identity if isinstance(identity, str) else json.dumps(identity)
+            )
+        if tenant_id is not None:
+            headers["X-Amz-Tenant-Id"] = tenant_id
+        if timeout is not None:
+            headers["X-Minlambda-Timeout"] = repr(float(timeout))
+        conn = http.client.HTTPConnection(self.host, self.port)
+        try:
+            conn.request("POST", INVOKE_PATH, body=bytes(body), headers=headers)
+            answer = conn.getresponse()
+            data = answer.read()
+            return InvokeResult(answer.status, {k.lower(): v for k, v in answer.getheaders()}, data)
+        finally:
+            conn.close()
+
+    def _invoke(
+        self, payload: bytes, headers: dict[str, str], timeout: float, request_id: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        invocation = _Invocation(request_id, payload, headers, timeout)
+        with self._cv:
+            if self._init_error is not None:
+                return self._init_failure(invocation)
+            self._pending.append(invocation)
+            self._cv.notify_all()
+            while True:
+                if invocation.outcome is not None:
+                    return invocation.outcome
+                if self._closed:
+                    return _platform_error(
+                        502, "Runtime.Unavailable", "The emulator is shutting down", request_id
+                    )
+                now = time.monotonic()
+                if invocation.delivered is None:
+                    if self._init_error is not None:
+                        self._pending.remove(invocation)
+                        return self._init_failure(invocation)
+                    wait_until = invocation.created + timeout + INIT_ALLOWANCE
+                    if now >= wait_until:
+                        self._pending.remove(invocation)
+                        return _platform_error(
+                            502,
+                            "Runtime.Unavailable",
+                            f"No runtime asked for the invocation within {timeout + INIT_ALLOWANCE:g} s",
+                            request_id,
+                        )
+                else:
+                    wait_until = invocation.deadline
+                    if invocation.orphaned is not None:
+                        wait_until = min(wait_until, invocation.orphaned + ORPHAN_GRACE)
+                    if now >= invocation.deadline:
+                        self._forget(invocation, timed_out=True)
+                        return _function_error(
+                            {
+                                "errorType": "Sandbox.Timedout",
+                                "errorMessage": f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds",
+                            },
+                            request_id,
+                        )
+                    if (
+                        invocation.orphaned is not None
+                        and now >= invocation.orphaned + ORPHAN_GRACE
+                    ):
+                        self._forget(invocation, timed_out=False)
+                        return _platform_error(
+                            502,
+                            "Runtime.ExitError",
+                            f"RequestId: {request_id} Error: Runtime exited without providing a reason",
+                            request_id,
+                        )
+                self._cv.wait(min(wait_until - now, 0.5))
+
+    def _init_failure(self, invocation: _Invocation) -> tuple[int, dict[str, str], bytes]:
+        assert self._init_error is not None
+        error_type, body = self._init_error
+        if not body:
+            body = json.dumps({"errorType": error_type, "errorMessage": "Init failed"}).encode()
+        return 502, _headers(invocation.id, error=True), body
+
+    def _forget(self, invocation: _Invocation, *, timed_out: bool) -> None:
+        self._running.pop(invocation.id, None)
+        if timed_out:
+            self._timed_out.add(invocation.id)
+
+    # -- the runtime's side ------------------------------------------------------------
+    def _next(self, conn_id: int) -> _Invocation | None:
+        with self._cv:
+            while not self._pending:
+                if self._closed:
+                    return None
+                self._cv.wait(0.5)
+            invocation = self._pending.popleft()
+            invocation.delivered = time.monotonic()
+            invocation.deadline = invocation.delivered + invocation.timeout
+            invocation.conn = conn_id
+            self._running[invocation.id] = invocation
+            self._delivered_any = True
+            return invocation
+
+    def _result(
+        self, request_id: str, kind: str, body: bytes, size: int, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        with self._cv:
+            invocation = self._running.get(request_id)
+            if invocation is None:
+                if request_id in self._timed_out:
+                    return 410, _api_error("Invoke timeout", "InvokeTimeout")
+                return 400, _api_error("Invalid request ID", "InvalidRequestID")
+            del self._running[request_id]
+            if size > MAX_RESPONSE:
+                invocation.outcome = _function_error(
+                    {
+                        "errorType": "Function.ResponseSizeTooLarge",
+                        "errorMessage": f"Response payload size ({size} bytes) exceeded maximum allowed payload size "
+                        f"({MAX_RESPONSE} bytes).",
+                    },
+                    request_id,
+                )
+                status, answer = (
+                    413,
+                    _api_error(
+                        f"Exceeded maximum allowed payload size ({MAX_RESPONSE} bytes).",
+                        "RequestEntityTooLarge",
+                    ),
+                )
+            elif kind == "response":
+                out = _headers(request_id)
+                out["Content-Type"] = headers.get("content-type") or "application/json"
+                invocation.outcome = (200, out, body)
+                status, answer = 202, b'{"status":"OK"}\n'
+            else:
+                invocation.outcome = (200, _headers(request_id, error=True), body)
+                status, answer = 202, b'{"status":"OK"}\n'
+            self._cv.notify_all()
+            return status, answer
+
+    def _post_init_error(self, error_type: str, body: bytes) -> tuple[int, bytes]:
+        with self._cv:
+            if self._delivered_any or self._init_error is not None:
+                return 403, _api_error(
+                    "State transition from Ready to InitError failed for runtime. "
+                    "Error: State transition is not allowed",
+                    "InvalidStateTransition",
+                )
+            self._init_error = (error_type, body)
+            self._cv.notify_all()
+            return 202, b'{"status":"OK"}\n'
+
+    def _connection_opened(self, sock: socket.socket) -> int:
+        with self._cv:
+            conn_id = next(self._conn_ids)
+            self._conns[conn_id] = sock
+            return conn_id
+
+    def _connection_closed(self, conn_id: int) -> None:
+        with self._cv:
+            self._conns.pop(conn_id, None)
+            now = time.monotonic()
+            for invocation in self._running.values():
+                if invocation.conn == conn_id and invocation.orphaned is None:
+                    invocation.orphaned = now
+            self._cv.notify_all()
+
+
+def _headers(request_id: str, *, error: bool = False) -> dict[str, str]:
+    headers = {
+        "Content-Type": "application/json",
+        "X-Amzn-RequestId": request_id,
+        "X-Amz-Executed-Version": "$LATEST",
+    }
+    if error:
+        headers["X-Amz-Function-Error"] = "Unhandled"
+    return headers
+
+
+def _function_error(error: dict[str, str], request_id: str) -> tuple[int, dict[str, str], bytes]:
+    return 200, _headers(request_id, error=True), json.dumps(error).encode()
+
+
+def _platform_error(
+    status: int, error_type: str, message: str, request_id: str
+) -> tuple[int, dict[str, str], bytes]:
+    body = json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+    return status, _headers(request_id, error=True), body
+
+
+def _api_error(message: str, error_type: str) -> bytes:
+    return json.dumps({"errorMessage": message, "errorType": error_type}).encode() + b"\n"
+
+
+def _trace_id() -> str:
+    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[_Handler], emulator: Emulator
+    ) -> None:
+        self.emulator = emulator
+        super().__init__(address, handler)
+
+
+class _BadRequest(Exception):
+    pass
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    conn_id = 0
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        pass  # the emulator is quiet; the runtime's own output is what matters
+
+    def setup(self) -> None:
+        super().setup()
+        self.conn_id = self.server.emulator._connection_opened(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.emulator._connection_closed(self.conn_id)
+
+    # -- plumbing ----------------------------------------------------------------------
+    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {"Content-Type": "application/json"}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _body(self, limit: int) -> tuple[bytes, int]:
+        """The request body (chunked or Content-Length) and its size; bytes past
+        `limit` are read and dropped, so the size can still be reported."""
+        if self.headers.get("Transfer-Encoding", "").strip().lower() == "chunked":
+            return self._chunked_body(limit)
+        length_text = self.headers.get("Content-Length", "0").strip() or "0"
+        if not length_text.isdigit():
+            raise _BadRequest(f"bad Content-Length {length_text!r}")
+        length = int(length_text)
+        kept = self.rfile.read(min(length, limit + 1))
+        left = length - len(kept)
+        while left > 0:
+            got = self.rfile.read(min(left, 1 << 20))
+            if not got:
+                break
+            left -= len(got)
+        return kept[: limit + 1], length
+
+    def _chunked_body(self, limit: int) -> tuple[bytes, int]:
+        parts: list[bytes] = []
+        size_total = 0
+        while True:
+            line = self.rfile.readline(4098)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise _BadRequest(f"bad chunk size line {line[:40]!r}") from None
+            if size == 0:
+                break
+            data = self.rfile.read(size)
+            if len(data) < size or self.rfile.read(2) != b"\r\n":
+                raise _BadRequest("truncated chunk")
+            if size_total <= limit:
+                parts.append(data)
+            size_total += size
+        while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+            pass  # trailer fields: read and dropped (AWS's emulator ignores them too)
+        return b"".join(parts)[: limit + 1], size_total
+
+    # -- routes ------------------------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+        path = self.path.split("?", 1)[0]
+        if path == RUNTIME_PREFIX + "invocation/next":
+            self._serve_next()
+        elif path == INVOKE_PATH:
+            self._serve_invoke()
+        else:
+            self._reply(404, _api_error("Unknown path", "NotFound"))
+
+    def do_POST(self) -> None:  # noqa: N802
+        path = self.path.split("?", 1)[0]
+        try:
+            if path == INVOKE_PATH:
+                self._serve_invoke()
+            elif path == RUNTIME_PREFIX + "init/error":
+                body, _ = self._body(MAX_RESPONSE)
+                error_type = self.headers.get(
+                    "Lambda-Runtime-Function-Error-Type", "Runtime.Unknown"
+                )
+                self._reply(*self.server.emulator._post_init_error(error_type, body))
+            elif path.startswith(RUNTIME_PREFIX + "invocation/"):
+                self._serve_result(path)
+            else:
+                self._body(MAX_RESPONSE)
+                self._reply(404, _api_error("Unknown path", "NotFound"))
+        except _BadRequest as exc:
+            self.close_connection = True
+            self._reply(400, _api_error(f"Bad request: {exc}", "InvalidRequest"))
+
+    do_PUT = do_POST
+
+    def _serve_next(self) -> None:
+        emulator = self.server.emulator
+        invocation = emulator._next(self.conn_id)
+        if invocation is None:
+            self.close_connection = True
+            return
+        deadline_ms = int(time.time() * 1000 + invocation.timeout * 1000)
+        headers = {
+            "Content-Type": "application/json",
+            "Lambda-Runtime-Aws-Request-Id": invocation.id,
+            "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": ARN_PREFIX + emulator.function_name,
+        }
+        headers.update(invocation.headers)
+        try:
+            self._reply(200, invocation.payload, headers)
+        except OSError:
+            emulator._connection_closed(self.conn_id)
+            raise
+
+    def _serve_result(self, path: str) -> None:
+        rest = path[len(RUNTIME_PREFIX + "invocation/") :]
+        raw_id, _, kind = rest.rpartition("/")
+        body, size = self._body(MAX_RESPONSE)
+        if kind not in ("response", "error") or not raw_id:
+            self._reply(404, _api_error("Unknown path", "NotFound"))
+            return
+        request_id = urllib.parse.unquote(raw_id)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self._reply(*self.server.emulator._result(request_id, kind, body, size, headers))
+
+    def _serve_invoke(self) -> None:
+        emulator = self.server.emulator
+        request_id = self.headers.get("X-Amzn-RequestId") or str(uuid.uuid4())
+        body, size = self._body(MAX_REQUEST)
+        if size > MAX_REQUEST:
+            self._reply(
+                413,
+                json.dumps(
+                    {
+                        "errorType": "RequestEntityTooLargeException",
+                        "errorMessage": f"Request must be smaller than {MAX_REQUEST} bytes for the InvokeFunction operation",
+                    }
+                ).encode(),
+                {"Content-Type": "application/json", "X-Amzn-RequestId": request_id},
+            )
+            return
+        try:
+            runtime_headers = self._runtime_headers()
+            timeout = self._timeout()
+        except ValueError as exc:
+            self._reply(
+                400,
+                json.dumps(
+                    {"errorType": "InvalidRequestContentException", "errorMessage": str(exc)}
+                ).encode(),
+                {"Content-Type": "application/json", "X-Amzn-RequestId": request_id},
+            )
+            return
+        status, headers, payload = emulator._invoke(body, runtime_headers, timeout, request_id)
+        self._reply(status, payload, headers)
+
+    def _runtime_headers(self) -> dict[str, str]:
+        # every value is re-serialised or checked: nothing a caller sends reaches
+        # the runtime's /next head unless it is one clean header line
+        headers = {"Lambda-Runtime-Trace-Id": _trace_id()}
+        client_context = self.headers.get("X-Amz-Client-Context")
+        if client_context:
+            try:
+                decoded = json.loads(
+                    base64.b64decode(client_context, validate=True).decode("utf-8")
+                )
+                if not isinstance(decoded, dict):
+                    raise ValueError
+            except (binascii.Error, ValueError):
+                raise ValueError(
+                    "Client context must be a valid Base64-encoded JSON object."
+                ) from None
+            headers["Lambda-Runtime-Client-Context"] = json.dumps(decoded, separators=(",", ":"))
+        identity = self.headers.get("X-Minlambda-Cognito-Identity")
+        if identity:
+            try:
+                parsed = json.loads(identity)
+                if not isinstance(parsed, dict):
+                    raise ValueError
+            except ValueError:
+                raise ValueError("The Cognito identity must be a JSON object.") from None
+            headers["Lambda-Runtime-Cognito-Identity"] = json.dumps(parsed, separators=(",", ":"))
+        tenant = self.headers.get("X-Amz-Tenant-Id")
+        if tenant:
+            if not _PRINTABLE.fullmatch(tenant):
+                raise ValueError("The tenant id must be printable ASCII.")
+            headers["Lambda-Runtime-Aws-Tenant-Id"] = tenant
+        return headers
+
+    def _timeout(self) -> float:
+        text = self.headers.get("X-Minlambda-Timeout")
+        if not text:
+            return self.server.emulator.timeout
+        value = float(text)
+        if not 0 < value < 1e9:
+            raise ValueError(f"The timeout must be a positive number of seconds, got {text!r}")
+        return value

@@ -1,0 +1,158 @@
+# The error payloads of API.md, in one shape and one place.
+#
+# Every failure the runtime reports, whether an invocation error on .../error or an
+# init error on /runtime/init/error, goes through `payload()`: a JSON object with
+# errorMessage, errorType, requestId and stackTrace (the official runtime's keys,
+# in its order), plus errorDetails for the runtime's own validation failures. The
+# Lambda-Runtime-Function-Error-Type header comes from `header_value()`: the
+# platform keeps only `Runtime.<Letters>` / `Function.<Letters>` values.
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Final
+
+import msgspec
+
+__all__ = [
+    "InvalidSchemaError",
+    "RuntimeFault",
+    "exception_fault",
+    "exception_message",
+    "header_value",
+    "payload",
+    "stack_trace",
+    "validation_details",
+]
+
+_PACKAGE_DIR: Final = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_PLATFORM_TYPE: Final = re.compile(r"(?:Runtime|Function)\.[A-Za-z]+")
+_NOT_LETTER: Final = re.compile(r"[^A-Za-z]")
+_CAUSE: Final = "\nThe above exception was the direct cause of the following exception:\n\n"
+_CONTEXT: Final = "\nDuring handling of the above exception, another exception occurred:\n\n"
+_encode = msgspec.json.Encoder().encode
+
+
+class InvalidSchemaError(TypeError):
+    """A handler's event or response type cannot be used by msgspec."""
+
+
+class RuntimeFault(Exception):
+    """A failure reported under one of the runtime's own `Runtime.*` error types."""
+
+    def __init__(
+        self,
+        error_type: str,
+        message: str,
+        *,
+        details: dict[str, str] | None = None,
+        stack: list[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.details = details
+        self.stack = stack or []
+
+
+def header_value(error_type: str) -> str:
+    """The Lambda-Runtime-Function-Error-Type value for an errorType.
+
+    `Runtime.X` and `Function.X` go as they are; anything else (a handler exception's
+    class name) goes as `Function.<its letters>`, `Function.Unhandled` if none.
+    """
+    if _PLATFORM_TYPE.fullmatch(error_type):
+        return error_type
+    letters = _NOT_LETTER.sub("", error_type)
+    return f"Function.{letters}" if letters else "Function.Unhandled"
+
+
+def payload(
+    error_type: str,
+    message: str,
+    request_id: str,
+    stack: list[str] | None = None,
+    details: dict[str, str] | None = None,
+) -> bytes:
+    """The JSON error body posted to the Runtime API."""
+    body: dict[str, Any] = {
+        "errorMessage": message,
+        "errorType": error_type,
+        "requestId": request_id,
+        "stackTrace": stack or [],
+    }
+    if details is not None:
+        body["errorDetails"] = details
+    try:
+        return _encode(body)
+    except (UnicodeEncodeError, TypeError, ValueError):
+        # a lone surrogate in a message cannot be UTF-8: spell it out instead
+        return _encode(_printable(body))
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
+def exception_message(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # a broken __str__ must not break the error report
+        return f"<{type(exc).__name__}: str() failed>"
+
+
+def exception_fault(exc: BaseException) -> tuple[str, str, list[str]]:
+    """errorType, errorMessage and stackTrace of a handler's exception."""
+    return type(exc).__name__, exception_message(exc), stack_trace(exc)
+
+
+def stack_trace(exc: BaseException) -> list[str]:
+    """The frames of `exc` as the official runtime lists them, chained causes first.
+
+    The runtime's own frames at the start of each traceback are left out, so the
+    trace starts in the user's code.
+    """
+    chain: list[tuple[BaseException, str]] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    link = ""
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append((current, link))
+        if current.__cause__ is not None:
+            current, link = current.__cause__, _CAUSE
+        elif current.__context__ is not None and not current.__suppress_context__:
+            current, link = current.__context__, _CONTEXT
+        else:
+            current = None
+    out: list[str] = []
+    for position, (item, link) in enumerate(reversed(chain)):
+        out.extend(_frames(item))
+        if position < len(chain) - 1:
+            out.append(f"{type(item).__name__}: {exception_message(item)}\n")
+            out.append(link)  # how the outer exception came from this one
+    return out
+
+
+def _frames(exc: BaseException) -> list[str]:
+    import traceback
+
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        tb = tb.tb_next
+    return traceback.format_list(traceback.extract_tb(tb))
+
+
+def validation_details(exc: Exception, location: str) -> dict[str, str]:
+    """errorDetails for a msgspec ValidationError: where, the `$.path`, and why."""
+    message = str(exc)
+    reason, sep, path = message.rpartition(" - at `")
+    if not sep:
+        return {"location": location, "path": "$", "reason": message}
+    return {"location": location, "path": path.rstrip("`"), "reason": reason}

@@ -1,0 +1,382 @@
+# @lambda_handler, the handler record and the registry.
+#
+# A `Handler` is everything the loop needs to run one function: how to call it
+# (no arguments, the event, or the event and the context; sync or async), how to
+# decode an event (a prebuilt msgspec Decoder, or nothing for raw `bytes`) and how
+# to encode what it returns (a prebuilt Encoder, a conversion when the value is not
+# already of the declared response type). All of it is built once, at decoration,
+# and a type msgspec cannot use is refused right there with a TypeError that names
+# the function. The decorator returns the function unchanged.
+#
+# Rules: no I/O and no environment variables here.
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, Final, TypeVar, overload
+
+import msgspec
+import msgspec.inspect as mi
+
+from minlambda._errors import InvalidSchemaError, RuntimeFault, validation_details
+
+__all__ = ["Handler", "handler_for", "lambda_handler", "registered", "select"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_UNSET: Any = object()
+_ATTRIBUTE: Final = "__minlambda_handler__"
+_RAW_TYPES: Final = (bytes, bytearray, memoryview)
+_REGISTRY: dict[str, Handler] = {}
+_DECODE_ERRORS: Final = (
+    msgspec.DecodeError,
+    UnicodeDecodeError,
+    RecursionError,
+    ValueError,
+    TypeError,
+)
+
+
+class Handler:
+    """A registered handler with its prebuilt decoder and encoder."""
+
+    __slots__ = (
+        "func",
+        "name",
+        "event_type",
+        "response_type",
+        "arity",
+        "is_async",
+        "raw_event",
+        "_decode",
+        "_encode",
+        "_response_class",
+    )
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        *,
+        event: Any = _UNSET,
+        response: Any = _UNSET,
+        name: str | None = None,
+    ) -> None:
+        where = _describe(func)
+        if not callable(func):
+            raise TypeError(f"{where} is not callable, so it cannot be a Lambda handler")
+        self.func = func
+        self.name = (
+            name
+            or f"{getattr(func, '__module__', None) or '?'}.{getattr(func, '__qualname__', where)}"
+        )
+        params, first = _parameters(func, where)
+        self.arity = params
+        self.is_async = inspect.iscoroutinefunction(func)
+        annotations = _annotations(func)
+        if event is _UNSET:
+            event = _resolve(func, annotations.get(first, Any), where, "event") if first else Any
+        if response is _UNSET:
+            response = _resolve(func, annotations.get("return", Any), where, "response")
+        self.event_type = _normalize(event)
+        self.response_type = _normalize(response)
+        self.raw_event = self.event_type is bytes
+        self._decode = None if self.raw_event else _decoder(self.event_type, where)
+        self._encode = msgspec.json.Encoder().encode
+        self._response_class: type | None = None
+        if self.response_type is not Any and self.response_type not in _RAW_TYPES:
+            _check_schema(self.response_type, where, "response")
+            if isinstance(self.response_type, type):
+                self._response_class = self.response_type
+
+    def decode(self, body: bytes) -> Any:
+        """The event for a /next body; RuntimeFault when it is not valid JSON or does not fit."""
+        decode = self._decode
+        if decode is None:
+            return body
+        try:
+            return decode(body)
+        except msgspec.ValidationError as exc:
+            raise RuntimeFault(
+                "Runtime.ValidationError", str(exc), details=validation_details(exc, "event")
+            ) from None
+        except _DECODE_ERRORS as exc:
+            raise RuntimeFault(
+                "Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}"
+            ) from None
+
+    def encode(self, result: Any) -> tuple[bytes, str]:
+        """The response body and its content type; RuntimeFault when the value does not fit."""
+        kind = type(result)
+        if kind is bytes:
+            return result, "application/unknown"
+        if kind is msgspec.Raw:
+            return bytes(result), "application/json"
+        if kind is bytearray or kind is memoryview:
+            return bytes(result), "application/unknown"
+        response_type = self.response_type
+        if response_type is not Any and kind is not self._response_class:
+            try:
+                result = msgspec.convert(result, response_type, from_attributes=True)
+            except msgspec.ValidationError as exc:
+                raise RuntimeFault(
+                    "Runtime.MarshalError",
+                    f"Unable to marshal response: {exc}",
+                    details=validation_details(exc, "response"),
+                ) from None
+            except Exception as exc:
+                raise _marshal_fault(exc) from None
+        try:
+            return self._encode(result), "application/json"
+        except Exception as exc:
+            raise _marshal_fault(exc) from None
+
+    def __repr__(self) -> str:
+        return f"<Handler {self.name} event={_type_name(self.event_type)} response={_type_name(self.response_type)}>"
+
+
+def _marshal_fault(exc: Exception) -> RuntimeFault:
+    return RuntimeFault(
+        "Runtime.MarshalError",
+        f"Unable to marshal response: {exc}",
+        details={"location": "response", "path": "$", "reason": str(exc)},
+    )
+
+
+@overload
+def lambda_handler(func: F, /) -> F: ...
+
+
+@overload
+def lambda_handler(
+    *, event: Any = ..., response: Any = ..., name: str | None = None
+) -> Callable[[F], F]: ...
+
+
+def lambda_handler(
+    func: Any = None, /, *, event: Any = _UNSET, response: Any = _UNSET, name: str | None = None
+) -> Any:
+    """Register a function as a Lambda handler.
+
+    Use it bare (``@lambda_handler``) or with options
+    (``@lambda_handler(event=Order, response=Receipt, name="charge")``).
+
+    Parameters
+    ----------
+    event : type, optional
+        The event schema; defaults to the first parameter's annotation, else ``Any``.
+        ``bytes`` receives the raw payload undecoded.
+    response : type, optional
+        The response schema; defaults to the return annotation, else ``Any``.
+    name : str, optional
+        The registered name; defaults to ``"<module>.<function>"``.
+
+    Returns
+    -------
+    The function itself, unchanged and still directly callable.
+
+    Raises
+    ------
+    TypeError
+        When a schema is not one msgspec can decode or encode, or the function does
+        not take ``(event)``, ``(event, context)`` or ``()``.
+    """
+
+    def register(fn: F) -> F:
+        handler = Handler(fn, event=event, response=response, name=name)
+        try:
+            setattr(fn, _ATTRIBUTE, handler)
+        except (AttributeError, TypeError):
+            pass  # a callable without __dict__: found through the registry instead
+        _REGISTRY[handler.name] = handler
+        return fn
+
+    if func is None:
+        return register
+    return register(func)
+
+
+def handler_for(func: Callable[..., Any], name: str | None = None) -> Handler:
+    """The Handler of a decorated function, or a new one for a plain function."""
+    handler = getattr(func, _ATTRIBUTE, None)
+    if isinstance(handler, Handler) and handler.func is func:
+        return handler
+    for handler in _REGISTRY.values():
+        if handler.func is func:
+            return handler
+    return Handler(func, name=name)
+
+
+def registered() -> list[Handler]:
+    """Every registered handler, in registration order."""
+    return list(_REGISTRY.values())
+
+
+def select(wanted: str | None, candidates: list[Handler] | None = None) -> Handler:
+    """The handler to serve among those registered.
+
+    With one candidate, that one; with several, the one `wanted` names (as
+    ``module.function``, ``module:function``, the function's name or ``name=``).
+    RuntimeFault(Runtime.HandlerNotFound) otherwise, listing what is registered.
+    """
+    pool = registered() if candidates is None else candidates
+    if not pool:
+        raise RuntimeFault(
+            "Runtime.HandlerNotFound", "No handler is registered: decorate one with @lambda_handler"
+        )
+    if wanted:
+        matches = [h for h in pool if _matches(h, wanted)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches and len(pool) == 1:
+            return pool[0]
+        names = ", ".join(h.name for h in pool)
+        reason = "matches several" if matches else "matches none"
+        raise RuntimeFault(
+            "Runtime.HandlerNotFound",
+            f"Handler '{wanted}' {reason} of the registered handlers: {names}",
+        )
+    if len(pool) == 1:
+        return pool[0]
+    names = ", ".join(h.name for h in pool)
+    raise RuntimeFault(
+        "Runtime.HandlerNotFound",
+        f"Several handlers are registered ({names}): name one with _HANDLER or serve(handler)",
+    )
+
+
+def _matches(handler: Handler, wanted: str) -> bool:
+    if wanted == handler.name:
+        return True
+    module, _, function = wanted.replace(":", ".").rpartition(".")
+    func_name = getattr(handler.func, "__name__", None)
+    if function not in (func_name, handler.name):
+        return False
+    func_module = getattr(handler.func, "__module__", None)
+    return (
+        not module or module == func_module or func_module == "__main__" or module.endswith(".py")
+    )
+
+
+# -- building a handler --------------------------------------------------------------
+
+
+def _describe(func: Any) -> str:
+    qualname = getattr(func, "__qualname__", None) or repr(func)
+    module = getattr(func, "__module__", None)
+    return f"handler {module}.{qualname}" if module else f"handler {qualname}"
+
+
+def _parameters(func: Callable[..., Any], where: str) -> tuple[int, str | None]:
+    """How many positional arguments to pass (0, 1 or 2) and the first one's name."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return 2, None  # a builtin or C callable: call it like the official runtime does
+    positional: list[inspect.Parameter] = []
+    for param in signature.parameters.values():
+        if param.kind is param.VAR_POSITIONAL:
+            return 2, positional[0].name if positional else None
+        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            positional.append(param)
+        elif param.kind is param.KEYWORD_ONLY and param.default is param.empty:
+            raise InvalidSchemaError(
+                f"{where} has a required keyword-only parameter '{param.name}'; "
+                "a handler takes (event), (event, context) or ()"
+            )
+    required_extra = [p.name for p in positional[2:] if p.default is p.empty]
+    if required_extra:
+        raise InvalidSchemaError(
+            f"{where} requires {len(positional)} arguments ({', '.join(p.name for p in positional)}); "
+            "a handler takes (event), (event, context) or ()"
+        )
+    return min(len(positional), 2), positional[0].name if positional else None
+
+
+def _annotations(func: Any) -> dict[str, Any]:
+    target = inspect.unwrap(func) if callable(func) else func
+    if isinstance(target, types.MethodType):
+        target = target.__func__
+    annotations = getattr(target, "__annotations__", None)
+    if not isinstance(annotations, dict):
+        call = type(func).__call__  # a callable instance
+        annotations = getattr(call, "__annotations__", None)
+    return dict(annotations) if isinstance(annotations, dict) else {}
+
+
+def _resolve(func: Any, annotation: Any, where: str, role: str) -> Any:
+    """Evaluate one annotation (a string under `from __future__ import annotations`)."""
+    if annotation is Any or annotation is inspect.Parameter.empty:
+        return Any
+    target = inspect.unwrap(func)
+    target = getattr(target, "__func__", target)
+    globalns = getattr(target, "__globals__", None)
+    if globalns is None:
+        globalns = getattr(inspect.getmodule(type(func)), "__dict__", {})
+    holder = types.SimpleNamespace(__annotations__={role: annotation})
+    try:
+        return typing.get_type_hints(holder, globalns=globalns, include_extras=True)[role]
+    except Exception as exc:
+        raise InvalidSchemaError(
+            f"{where}: cannot evaluate the {role} annotation {annotation!r}: {exc}"
+        ) from None
+
+
+def _normalize(tp: Any) -> Any:
+    if tp is None:
+        return type(None)
+    return tp
+
+
+def _decoder(tp: Any, where: str) -> Callable[[bytes], Any]:
+    if tp is Any:
+        return msgspec.json.Decoder().decode
+    _check_schema(tp, where, "event")
+    try:
+        return msgspec.json.Decoder(tp).decode
+    except Exception as exc:
+        raise InvalidSchemaError(
+            f"{where}: event type {_type_name(tp)} is not supported by msgspec: {exc}"
+        ) from None
+
+
+def _check_schema(tp: Any, where: str, role: str) -> None:
+    try:
+        info = mi.type_info(tp)
+    except Exception as exc:
+        raise InvalidSchemaError(
+            f"{where}: {role} type {_type_name(tp)} is not supported by msgspec: {exc}"
+        ) from None
+    custom = _find_custom(info, set())
+    if custom is not None:
+        raise InvalidSchemaError(
+            f"{where}: {role} type {_type_name(tp)} is not a schema msgspec can use: "
+            f"{_type_name(custom)} is a plain class (use a msgspec.Struct, a dataclass, a TypedDict, ...)"
+        )
+
+
+def _find_custom(node: Any, seen: set[int]) -> Any:
+    """The class of the first CustomType in a msgspec.inspect tree, else None."""
+    if id(node) in seen:
+        return None
+    seen.add(id(node))
+    if isinstance(node, mi.CustomType):
+        return node.cls
+    for field in node.__struct_fields__:
+        value = getattr(node, field)
+        items = value if isinstance(value, tuple) else (value,)
+        for item in items:
+            if isinstance(item, mi.Field):
+                item = item.type
+            if isinstance(item, mi.Type):
+                found = _find_custom(item, seen)
+                if found is not None:
+                    return found
+    return None
+
+
+def _type_name(tp: Any) -> str:
+    if isinstance(tp, type) and not isinstance(tp, types.GenericAlias):
+        return tp.__qualname__
+    return repr(tp).replace("typing.", "")

@@ -1,0 +1,118 @@
+# Outside Lambda: serve a handler on the local emulator, or run one invocation.
+#
+# `serve_local` is what serve() and `python -m minlambda local` do when
+# AWS_LAMBDA_RUNTIME_API is not set: the emulator listens (127.0.0.1:9000 unless
+# told otherwise), one line says where and how to call it, and the runtime loop runs
+# in the main thread, as it does in Lambda, until Ctrl-C. `invoke_once` is
+# `python -m minlambda invoke`: one invocation, the payload alone on stdout.
+from __future__ import annotations
+
+import os
+import sys
+from typing import NoReturn
+
+from minlambda._bootstrap import load_handler, prepare_sys_path
+from minlambda._emulator import Emulator
+from minlambda._errors import RuntimeFault, payload
+from minlambda._handler import Handler
+from minlambda._loop import Runner, log_error
+from minlambda._runtime_api import RuntimeAPI, RuntimeAPIError
+
+__all__ = ["DEFAULT_PORT", "invoke_once", "local_port", "serve_local"]
+
+DEFAULT_PORT = 9000
+
+
+def local_port() -> int:
+    """MINLAMBDA_LOCAL_PORT, else 9000."""
+    text = os.environ.get("MINLAMBDA_LOCAL_PORT", "").strip()
+    if not text:
+        return DEFAULT_PORT
+    if not text.isdigit() or not 0 <= int(text) < 65536:
+        _fail(2, f"MINLAMBDA_LOCAL_PORT must be a port number, got {text!r}")
+    return int(text)
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    sys.stderr.write(f"minlambda: {message}\n")
+    sys.stderr.flush()
+    raise SystemExit(code)
+
+
+def serve_local(
+    handler: Handler,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    timeout: float | None = None,
+) -> NoReturn:
+    """Serve `handler` on the local emulator until interrupted."""
+    from minlambda.testing import local_function
+
+    try:
+        emulator = Emulator(
+            host=host, port=local_port() if port is None else port, timeout=timeout
+        ).start()
+    except OSError as exc:
+        _fail(2, f"cannot listen on {host}:{port if port is not None else local_port()}: {exc}")
+    url = emulator.url
+    print(f"minlambda: serving {handler.name} at {url} - try: curl -s -d '{{}}' {url}", flush=True)
+    api = RuntimeAPI(emulator.runtime_api)
+    try:
+        Runner(handler, api, function=local_function(emulator)).run()
+    except KeyboardInterrupt:
+        pass
+    except RuntimeAPIError as exc:
+        _fail(1, f"the local emulator failed: {exc}")
+    finally:
+        api.close()
+        emulator.close()
+    raise SystemExit(0)
+
+
+def serve_local_target(
+    target: str | None, *, host: str, port: int | None, timeout: float | None
+) -> NoReturn:
+    """`python -m minlambda [local] HANDLER` outside Lambda."""
+    prepare_sys_path()
+    try:
+        handler = load_handler(target)
+    except RuntimeFault as fault:
+        log_error(fault.error_type, fault.message, fault.stack)
+        raise SystemExit(1) from None
+    serve_local(handler, host=host, port=port, timeout=timeout)
+
+
+def invoke_once(target: str, event: bytes, *, timeout: float | None = None) -> int:
+    """One local invocation of `target`; the exit status of `python -m minlambda invoke`."""
+    from minlambda.testing import LocalRuntime
+
+    sys.stdout.flush()
+    real_stdout = os.dup(1)
+    os.dup2(2, 1)  # from here on, everything the function prints goes to stderr
+    try:
+        prepare_sys_path()
+        try:
+            handler = load_handler(target)
+        except RuntimeFault as fault:
+            log_error(fault.error_type, fault.message, fault.stack)
+            _write(
+                real_stdout,
+                payload(fault.error_type, fault.message, "", fault.stack, fault.details),
+            )
+            return 2
+        with LocalRuntime(handler, timeout=timeout) as runtime:
+            result = runtime.invoke(event)
+        sys.stdout.flush()
+        _write(real_stdout, result.payload)
+        return 0 if result.ok else 1
+    finally:
+        os.close(real_stdout)
+
+
+def _write(fd: int, data: bytes) -> None:
+    if os.isatty(fd):
+        data += b"\n"
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

@@ -1,0 +1,195 @@
+# The invocation loop: next, decode, call, encode, post; and what ends it.
+#
+# `Runner` owns one handler and one RuntimeAPI. `run()` loops until the Runtime
+# API fails (RuntimeAPIError, which the caller turns into one stderr line and a
+# non-zero exit) or, in tests and the local emulator, until `stop` is set. Every
+# failure of one invocation (a bad event, the handler's exception, a response that
+# does not fit) is posted on that invocation's /error and the loop goes on.
+#
+# Per invocation the environment is not read again, except `_X_AMZN_TRACE_ID`,
+# which is written (or removed) in os.environ's mapping without calling the C
+# `setenv`: glibc keeps every value ever passed to setenv alive, so a per-invocation
+# setenv grows the process without bound (the official runtime's leak).
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+from minlambda import _errors
+from minlambda._context import Context, FunctionInfo, parse_client_context, parse_identity
+from minlambda._errors import RuntimeFault
+from minlambda._handler import Handler
+from minlambda._http import ProtocolError
+from minlambda._runtime_api import InvalidInvocation, Invocation, RuntimeAPI, RuntimeAPIError
+
+__all__ = ["Runner", "TraceEnv", "log_error"]
+
+TRACE_ENV: Final = "_X_AMZN_TRACE_ID"
+# After a malformed answer to /next, wait before asking again, doubling up to this
+# cap, so a Runtime API that keeps sending garbage cannot make us spin.
+MAX_RETRY_PAUSE: Final = 1.0
+
+
+class TraceEnv:
+    """Sets `_X_AMZN_TRACE_ID` in os.environ without the C setenv (see the top)."""
+
+    def __init__(self) -> None:
+        environ = os.environ
+        self._key = environ.encodekey(TRACE_ENV)
+        self._encode = environ.encodevalue
+        self._data: dict[Any, Any] = environ._data  # type: ignore[attr-defined]
+        # the value the process started with lives in C environ too: drop it there once
+        environ.pop(TRACE_ENV, None)
+
+    def set(self, value: str | None) -> None:
+        if value:
+            self._data[self._key] = self._encode(value)
+        else:
+            self._data.pop(self._key, None)
+
+
+def log_error(error_type: str, message: str, stack: list[str]) -> None:
+    # one event: the lines of the trace joined by \r, as the managed runtime logs it
+    lines = [f"[ERROR] {error_type}: {message}"]
+    if stack:
+        lines.append("Traceback (most recent call last):")
+        lines.extend(line.rstrip("\n") for line in stack)
+    sys.stderr.write("\r".join(lines).replace("\n", "\r") + "\n")
+    sys.stderr.flush()
+
+
+class Runner:
+    """Runs one handler against one Runtime API."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        api: RuntimeAPI,
+        *,
+        log_error: Callable[[str, str, list[str]], None] = log_error,
+        function: FunctionInfo | None = None,
+    ) -> None:
+        self.handler = handler
+        self.api = api
+        self.function = function if function is not None else FunctionInfo()
+        self.trace_env = TraceEnv()
+        self.log_error = log_error
+        self.invocations = 0
+        self._loop: Any = None
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Serve events until the Runtime API fails (RuntimeAPIError) or `stop` is set."""
+        pause = 0.0
+        while stop is None or not stop.is_set():
+            try:
+                invocation = self.api.next()
+            except (ProtocolError, InvalidInvocation) as exc:
+                if stop is not None and stop.is_set():
+                    return
+                self.api.warn(f"Ignoring a malformed answer to GET /next: {exc}")
+                pause = min(MAX_RETRY_PAUSE, pause * 2 or 0.01)
+                time.sleep(pause)
+                continue
+            except RuntimeAPIError:
+                if stop is not None and stop.is_set():
+                    return
+                raise
+            pause = 0.0
+            self.handle(invocation)
+
+    def handle(self, invocation: Invocation) -> None:
+        """Run the handler on one event and post its result or error."""
+        self.invocations += 1
+        handler = self.handler
+        headers = invocation.headers
+        self.trace_env.set(headers.get("lambda-runtime-trace-id"))
+        try:
+            context = self.context(invocation)
+            event = handler.decode(invocation.body)
+        except RuntimeFault as fault:
+            return self._post_fault(invocation, fault)
+        try:
+            arity = handler.arity
+            if arity == 2:
+                result = handler.func(event, context)
+            elif arity == 1:
+                result = handler.func(event)
+            else:
+                result = handler.func()
+            if handler.is_async:
+                loop = self._loop or self._start_event_loop()
+                result = loop.run_until_complete(result)
+        except Exception as exc:
+            error_type, message, stack = _errors.exception_fault(exc)
+            self.log_error(error_type, message, stack)
+            body = _errors.payload(error_type, message, invocation.request_id, stack)
+            self._post_error(invocation, body, _errors.header_value(error_type))
+            return
+        try:
+            data, content_type = handler.encode(result)
+        except RuntimeFault as fault:
+            return self._post_fault(invocation, fault)
+        try:
+            self.api.respond(invocation, data, content_type)
+        except ProtocolError as exc:
+            self.api.warn(
+                f"The answer to POST response for {invocation.request_id!r} was malformed: {exc}"
+            )
+
+    def _start_event_loop(self) -> Any:
+        # one loop for the life of the process, so clients made on it are reused
+        import asyncio
+
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        return self._loop
+
+    def context(self, invocation: Invocation) -> Context:
+        headers = invocation.headers
+        deadline = headers.get("lambda-runtime-deadline-ms", "")
+        try:
+            deadline_ms = int(deadline)
+        except ValueError:
+            deadline_ms = 0
+            self.api.warn(
+                f"Invalid Lambda-Runtime-Deadline-Ms {deadline[:40]!r}: the deadline is taken as passed"
+            )
+        identity = client_context = None
+        try:
+            raw = headers.get("lambda-runtime-cognito-identity")
+            if raw:
+                identity = parse_identity(raw)
+            raw = headers.get("lambda-runtime-client-context")
+            if raw:
+                client_context = parse_client_context(raw)
+        except ValueError as exc:
+            raise RuntimeFault("Runtime.LambdaContextUnmarshalError", str(exc)) from None
+        return Context(
+            invocation.request_id,
+            deadline_ms,
+            headers.get("lambda-runtime-invoked-function-arn", ""),
+            headers.get("lambda-runtime-trace-id"),
+            identity,
+            client_context,
+            headers.get("lambda-runtime-aws-tenant-id"),
+            self.function,
+        )
+
+    def _post_fault(self, invocation: Invocation, fault: RuntimeFault) -> None:
+        self.log_error(fault.error_type, fault.message, fault.stack)
+        body = _errors.payload(
+            fault.error_type, fault.message, invocation.request_id, fault.stack, fault.details
+        )
+        self._post_error(invocation, body, _errors.header_value(fault.error_type))
+
+    def _post_error(self, invocation: Invocation, body: bytes, header: str) -> None:
+        try:
+            self.api.fail(invocation, body, header)
+        except ProtocolError as exc:
+            self.api.warn(
+                f"The answer to POST error for {invocation.request_id!r} was malformed: {exc}"
+            )

@@ -1,0 +1,185 @@
+# One keep-alive HTTP/1.1 connection to the Runtime API, driving the codec of _http.
+#
+# Contract: `Connection.request(head, body)` sends one request and returns the
+# response's Head and body bytes. The socket is reused across requests; it is
+# closed after a response that says `Connection: close` (or is delimited by the
+# close), and the next request opens a new one. When a reused connection turns
+# out to be dead (the idle peer closed it, so the request met EOF or a reset before
+# any byte of a response), the request is sent once more on a new connection: the
+# peer never saw it. Connecting is retried a few times, quickly, then given up.
+#
+# Rules: byte parsing belongs to _http; every OSError becomes TransportError here
+# (`raise ... from exc`); there is no timeout while waiting for a response head,
+# because the Runtime API long-polls GET /next and the environment may be frozen
+# for any time meanwhile.
+from __future__ import annotations
+
+import socket
+import time
+from typing import Final
+
+from minlambda._http import CLOSED, NEED_DATA, Data, Done, Head, ProtocolError, ResponseReader
+
+__all__ = ["Connection", "TransportError"]
+
+# Connecting: Lambda's API is on the same host and answers at once; a refused or
+# unreachable port means it is not up (yet) or gone. Five tries with doubling
+# pauses give up after about 3 s, inside the 5 s the platform and API.md allow.
+CONNECT_ATTEMPTS: Final = 5
+CONNECT_FIRST_PAUSE: Final = 0.1
+CONNECT_TIMEOUT: Final = 1.0
+RECV_SIZE: Final = 256 * 1024
+# Once a response head has arrived the rest of the message is due promptly; a peer
+# that stops sending mid-body for this long is treated as gone, so a short body
+# (Content-Length larger than what is sent) cannot hang the runtime forever.
+BODY_STALL_TIMEOUT: Final = 60.0
+# Bodies larger than this go out in a second send call rather than being copied
+# onto the head.
+_JOIN_LIMIT: Final = 64 * 1024
+
+
+class TransportError(Exception):
+    """The connection to the Runtime API failed (refused, reset, closed early)."""
+
+
+class Connection:
+    """A keep-alive client connection to host:port."""
+
+    __slots__ = ("host", "port", "_sock", "_reader", "connects", "_pause", "_aborted")
+
+    def __init__(self, host: str, port: int, *, connect_pause: float = CONNECT_FIRST_PAUSE) -> None:
+        self.host = host
+        self.port = port
+        self._sock: socket.socket | None = None
+        self._reader = ResponseReader()
+        self.connects = 0  # connections opened so far (for tests and diagnostics)
+        self._pause = connect_pause
+        self._aborted = False
+
+    def abort(self) -> None:
+        """Shut the connection down for good, from any thread: a request blocked on
+        it fails at once, and no new connection is opened."""
+        self._aborted = True
+        sock = self._sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:  # pragma: no cover - close() of a socket does not fail on Linux
+                pass
+
+    def request(
+        self, head: bytes, body: bytes | bytearray | memoryview = b""
+    ) -> tuple[Head, bytes]:
+        """Send one request and read its whole response."""
+        reused = self._sock is not None
+        if not reused:
+            self._connect()
+        try:
+            return self._exchange(head, body)
+        except _StaleConnection as exc:
+            self.close()
+            if not reused:
+                raise TransportError(str(exc)) from exc.__cause__
+        # the idle keep-alive connection was closed by the peer: once more, on a new one
+        self._connect()
+        try:
+            return self._exchange(head, body)
+        except _StaleConnection as exc:
+            self.close()
+            raise TransportError(str(exc)) from exc.__cause__
+
+    def _connect(self) -> None:
+        pause = self._pause
+        for attempt in range(1, CONNECT_ATTEMPTS + 1):
+            if self._aborted:
+                raise TransportError("The connection to the Runtime API was shut down")
+            try:
+                sock = socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT)
+            except OSError as exc:
+                if attempt == CONNECT_ATTEMPTS:
+                    raise TransportError(
+                        f"Cannot connect to the Runtime API at {self.host}:{self.port} "
+                        f"after {attempt} attempts: {exc}"
+                    ) from exc
+                time.sleep(pause)
+                pause *= 2
+                continue
+            sock.settimeout(None)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._sock = sock
+            self._reader = ResponseReader()
+            self.connects += 1
+            return
+
+    def _exchange(self, head: bytes, body: bytes | bytearray | memoryview) -> tuple[Head, bytes]:
+        sock = self._sock
+        assert sock is not None
+        try:
+            if len(body) <= _JOIN_LIMIT:
+                sock.sendall(head + body if body else head)
+            else:
+                sock.sendall(head)
+                sock.sendall(body)
+        except OSError as exc:
+            raise _StaleConnection(f"Sending to the Runtime API failed: {exc}") from exc
+        return self._receive(sock)
+
+    def _receive(self, sock: socket.socket) -> tuple[Head, bytes]:
+        reader = self._reader
+        response: Head | None = None
+        parts: list[bytes] = []
+        stall_timer = False
+        try:
+            while True:
+                event = reader.next_event()
+                if event is NEED_DATA:
+                    if response is not None and not stall_timer:
+                        sock.settimeout(BODY_STALL_TIMEOUT)
+                        stall_timer = True
+                    reader.receive_data(self._recv(sock, response is None and not parts))
+                elif type(event) is Data:
+                    parts.append(event.data)
+                elif type(event) is Head:
+                    response = event
+                elif type(event) is Done:
+                    break
+                elif event is CLOSED:
+                    raise _StaleConnection("The Runtime API closed the connection before answering")
+        except ProtocolError:
+            self.close()
+            raise
+        finally:
+            if stall_timer and self._sock is not None:
+                sock.settimeout(None)
+        assert response is not None
+        if not response.keep_alive or reader.buffered or not reader.at_message_start:
+            # told to close, delimited by the close, or bytes nobody asked for: never reuse
+            self.close()
+        body = parts[0] if len(parts) == 1 else b"".join(parts)
+        return response, body
+
+    def _recv(self, sock: socket.socket, before_response: bool) -> bytes:
+        try:
+            return sock.recv(RECV_SIZE)
+        except TimeoutError as exc:
+            self.close()
+            raise TransportError(
+                f"The Runtime API stopped sending in the middle of a response for {BODY_STALL_TIMEOUT:g} s"
+            ) from exc
+        except OSError as exc:
+            if before_response and self._reader.buffered == 0:
+                raise _StaleConnection(f"Reading from the Runtime API failed: {exc}") from exc
+            self.close()
+            raise TransportError(f"Reading from the Runtime API failed: {exc}") from exc
+
+
+class _StaleConnection(Exception):
+    """The request met a closed connection before any byte of the response."""
