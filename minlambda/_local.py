@@ -58,14 +58,16 @@ def serve_local(
     url = emulator.url
     print(f"minlambda: serving {handler.name} at {url} - try: curl -s -d '{{}}' {url}", flush=True)
     api = RuntimeAPI(emulator.runtime_api)
+    runner = Runner(handler, api, function=local_function(emulator))
     try:
-        Runner(handler, api, function=local_function(emulator)).run()
+        runner.run()
     except KeyboardInterrupt:
         pass
     except RuntimeAPIError as exc:
         _fail(1, f"the local emulator failed: {exc}")
     finally:
         api.close()
+        runner.close()
         emulator.close()
     raise SystemExit(0)
 

@@ -140,6 +140,13 @@ class Runner:
                 f"The answer to POST response for {invocation.request_id!r} was malformed: {exc}"
             )
 
+    def close(self) -> None:
+        """Close the event loop of async handlers (the local emulator and tests; in
+        Lambda the loop lives as long as the process)."""
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.close()
+
     def _start_event_loop(self) -> Any:
         # one loop for the life of the process, so clients made on it are reused
         import asyncio

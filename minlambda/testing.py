@@ -74,6 +74,7 @@ class LocalRuntime:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._api: RuntimeAPI | None = None
+        self._runner: Runner | None = None
         self.handler: Handler | None = None
         self.init_error: RuntimeFault | None = None
         self.failure: BaseException | None = None
@@ -101,7 +102,7 @@ class LocalRuntime:
             body = payload(fault.error_type, fault.message, "", fault.stack, fault.details)
             self._api.init_error(body, header_value(fault.error_type))
             return self
-        runner = Runner(self.handler, self._api, function=local_function(self.emulator))
+        runner = self._runner = Runner(self.handler, self._api, function=local_function(self.emulator))
         self._thread = threading.Thread(
             target=self._run, args=(runner,), name="minlambda-runtime", daemon=True
         )
@@ -147,6 +148,10 @@ class LocalRuntime:
         self.emulator.close()
         if self._thread is not None:
             self._thread.join(10)
+        if self._api is not None:
+            self._api.close()
+        if self._runner is not None:
+            self._runner.close()
 
     def __enter__(self) -> LocalRuntime:
         return self.start()

@@ -1,0 +1,134 @@
+"""Shared fixtures: a scripted fake Runtime API, the runtime loop in a thread, and
+`python -m minlambda` subprocesses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakeapi import Event, FakeAPI
+from minlambda._context import FunctionInfo
+from minlambda._handler import Handler, handler_for
+from minlambda._loop import Runner
+from minlambda._runtime_api import RuntimeAPI
+
+APPS = Path(__file__).parent / "apps"
+ROOT = Path(__file__).parent.parent
+_SCRUB = ("AWS_LAMBDA_", "_HANDLER", "_X_AMZN_TRACE_ID", "LAMBDA_TASK_ROOT", "_LAMBDA_", "MINLAMBDA_")
+
+
+def clean_env(**extra: str | None) -> dict[str, str]:
+    """os.environ without anything that changes what the runtime does, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(APPS)])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    for key, value in extra.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+@pytest.fixture
+def fake() -> Iterator[Callable[..., FakeAPI]]:
+    """Start a FakeAPI for a script: fake([Event(...), ...], after="hold")."""
+    started: list[FakeAPI] = []
+
+    def start(script: list[Event] | None = None, **options: Any) -> FakeAPI:
+        api = FakeAPI(script, **options).__enter__()
+        started.append(api)
+        return api
+
+    yield start
+    for api in started:
+        api.stop()
+
+
+class ThreadRuntime:
+    """The runtime loop in a thread against a fake API, with the warnings it logged."""
+
+    def __init__(self, handler: Handler, address: str) -> None:
+        self.warnings: list[str] = []
+        self.errors: list[tuple[str, str, list[str]]] = []
+        self.api = RuntimeAPI(address, warn=self.warnings.append)
+        self.runner = Runner(handler, self.api, function=FunctionInfo({
+            "AWS_LAMBDA_FUNCTION_NAME": "fn", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+            "AWS_LAMBDA_FUNCTION_VERSION": "7", "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/fn",
+            "AWS_LAMBDA_LOG_STREAM_NAME": "stream"}),
+            log_error=lambda *a: self.errors.append(a))
+        self.stop = threading.Event()
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.runner.run(self.stop)
+        except BaseException as exc:  # kept for the test to look at
+            self.failure = exc
+
+    def wait_exit(self, timeout: float = 10) -> BaseException | None:
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the runtime loop is still running"
+        return self.failure
+
+    def close(self) -> None:
+        self.stop.set()
+        self.api.connection.abort()
+        self.thread.join(5)
+        self.api.close()
+        self.runner.close()
+
+
+@pytest.fixture
+def runtime() -> Iterator[Callable[..., ThreadRuntime]]:
+    """Run a handler function's loop in a thread: runtime(func, fake_api)."""
+    started: list[ThreadRuntime] = []
+
+    def start(func: Any, api: FakeAPI) -> ThreadRuntime:
+        handler = func if isinstance(func, Handler) else handler_for(func)
+        rt = ThreadRuntime(handler, api.address)
+        started.append(rt)
+        return rt
+
+    yield start
+    for rt in started:
+        rt.close()
+
+
+class Proc:
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
+        self.popen = subprocess.Popen([sys.executable, *args], env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def wait(self, timeout: float = 20) -> tuple[int, str, str]:
+        out, err = self.popen.communicate(timeout=timeout)
+        return self.popen.returncode, out.decode(), err.decode()
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.kill()
+        self.popen.communicate()
+
+
+@pytest.fixture
+def proc() -> Iterator[Callable[..., Proc]]:
+    """Start `python -m minlambda ARGS` (cwd tests/apps) against a Runtime API address."""
+    started: list[Proc] = []
+
+    def start(args: list[str], address: str | None = None, cwd: Path = APPS, **env: str | None) -> Proc:
+        p = Proc(["-m", "minlambda", *args], clean_env(AWS_LAMBDA_RUNTIME_API=address, **env), cwd)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.kill()
