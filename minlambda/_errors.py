@@ -8,6 +8,7 @@
 # platform keeps only `Runtime.<Letters>` / `Function.<Letters>` values.
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from typing import Any, Final
@@ -26,6 +27,10 @@ __all__ = [
 ]
 
 _PACKAGE_DIR: Final = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_IMPORTLIB_DIR: Final = os.path.dirname(os.path.abspath(importlib.__file__)) + os.sep
+# Frames of these files at the start of a traceback are the runtime's own calls into
+# the user's code (and the import machinery's), not part of the user's story.
+_RUNTIME_FRAMES: Final = (_PACKAGE_DIR, _IMPORTLIB_DIR, "<frozen importlib.")
 _PLATFORM_TYPE: Final = re.compile(r"(?:Runtime|Function)\.[A-Za-z]+")
 _NOT_LETTER: Final = re.compile(r"[^A-Za-z]")
 _CAUSE: Final = "\nThe above exception was the direct cause of the following exception:\n\n"
@@ -144,7 +149,7 @@ def _frames(exc: BaseException) -> list[str]:
     import traceback
 
     tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_RUNTIME_FRAMES):
         tb = tb.tb_next
     return traceback.format_list(traceback.extract_tb(tb))
 

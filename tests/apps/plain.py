@@ -1,0 +1,20 @@
+"""Handlers written for awslambdaric: no decorator, no minlambda import."""
+
+
+class Order(dict):
+    pass
+
+
+def handler(event, context):
+    return {"event": event, "request_id": context.aws_request_id, "memory": context.memory_limit_in_mb}
+
+
+def typed(event: int, context) -> int:
+    return event + 1
+
+
+def returns_bytes(event, context):
+    return b"\x00raw"
+
+
+not_callable = 42
