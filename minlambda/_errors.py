@@ -148,10 +148,13 @@ def stack_trace(exc: BaseException) -> list[str]:
 def _frames(exc: BaseException) -> list[str]:
     import traceback
 
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_RUNTIME_FRAMES):
-        tb = tb.tb_next
-    return traceback.format_list(traceback.extract_tb(tb))
+    frames = traceback.extract_tb(exc.__traceback__)
+    start, end = 0, len(frames)
+    while start < end and frames[start].filename.startswith(_RUNTIME_FRAMES):
+        start += 1  # the runtime calling into user code
+    while end > start and frames[end - 1].filename.startswith(_PACKAGE_DIR):
+        end -= 1  # user code calling into the runtime (a decorator refusing a schema)
+    return traceback.format_list(frames[start:end])
 
 
 def validation_details(exc: Exception, location: str) -> dict[str, str]:

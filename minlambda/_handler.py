@@ -362,7 +362,7 @@ def _find_custom(node: Any, seen: set[int]) -> Any:
         return None
     seen.add(id(node))
     if isinstance(node, mi.CustomType):
-        return node.cls
+        return None if node.cls is object else node.cls  # msgspec takes `object` as Any
     for field in node.__struct_fields__:
         value = getattr(node, field)
         items = value if isinstance(value, tuple) else (value,)

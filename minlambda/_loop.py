@@ -58,7 +58,10 @@ def log_error(error_type: str, message: str, stack: list[str]) -> None:
     if stack:
         lines.append("Traceback (most recent call last):")
         lines.extend(line.rstrip("\n") for line in stack)
-    sys.stderr.write("\r".join(lines).replace("\n", "\r") + "\n")
+    text = "\n".join(lines)
+    if "AWS_LAMBDA_RUNTIME_API" in os.environ:  # CloudWatch: \r keeps it one event
+        text = text.replace("\n", "\r")
+    sys.stderr.write(text + "\n")
     sys.stderr.flush()
 
 

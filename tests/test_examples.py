@@ -1,0 +1,120 @@
+"""Every example runs as `python examples/NAME.py` on the local emulator and answers
+over HTTP as its comment says; Ctrl-C stops it cleanly."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT, clean_env
+
+INVOKE = "/2015-03-31/functions/function/invocations"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Served:
+    def __init__(self, name: str) -> None:
+        self.port = _free_port()
+        self.popen = subprocess.Popen([sys.executable, str(ROOT / "examples" / f"{name}.py")],
+                                      env=clean_env(MINLAMBDA_LOCAL_PORT=str(self.port)), stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, cwd=ROOT)
+        assert self.popen.stdout is not None
+        self.first_line = self.popen.stdout.readline().decode()
+
+    def post(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request("POST", INVOKE, body=body)
+            answer = conn.getresponse()
+            return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+        finally:
+            conn.close()
+
+    def interrupt(self) -> tuple[int, str]:
+        self.popen.send_signal(signal.SIGINT)
+        _, err = self.popen.communicate(timeout=10)
+        return self.popen.returncode, err.decode()
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.kill()
+        self.popen.communicate()
+
+
+@pytest.fixture
+def serve():
+    started: list[Served] = []
+
+    def start(name: str) -> Served:
+        served = Served(name)
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.kill()
+
+
+def test_hello(serve):
+    served = serve("hello")
+    url = f"http://127.0.0.1:{served.port}{INVOKE}"
+    assert url in served.first_line and "curl" in served.first_line
+    status, headers, body = served.post(b'{"name": "Ada"}')
+    assert status == 200
+    reply = json.loads(body)
+    assert reply["message"] == "Hello, Ada!" and reply["request_id"] == headers["x-amzn-requestid"]
+    assert json.loads(served.post(b"[]")[2])["message"] == "Hello, world!"
+    code, err = served.interrupt()
+    assert code == 0 and "Traceback" not in err
+
+
+def test_orders_typed_with_a_validation_failure(serve):
+    served = serve("orders")
+    status, _, body = served.post(b'{"id": "o-1", "items": [{"sku": "A", "quantity": 2, "unit_price": 250}],'
+                                  b' "coupon": "HALF"}')
+    assert status == 200 and json.loads(body) == {"order_id": "o-1", "total": 250, "discounted": True}
+    status, headers, body = served.post(b'{"id": "o-1", "items": [{"sku": "A", "quantity": "two",'
+                                        b' "unit_price": 250}]}')
+    error = json.loads(body)
+    assert status == 200 and headers["x-amz-function-error"] == "Unhandled"
+    assert error["errorType"] == "Runtime.ValidationError"
+    assert error["errorDetails"] == {"location": "event", "path": "$.items[0].quantity",
+                                     "reason": "Expected `int`, got `str`"}
+    assert served.interrupt()[0] == 0
+
+
+def test_async_reuses_its_pool_across_invocations(serve):
+    served = serve("async_handler")
+    first = json.loads(served.post(b'{"keys": "a,b"}')[2])
+    second = json.loads(served.post(b'{"keys": "c"}')[2])
+    assert first == {"values": ["A", "B"], "pool_calls": 2}
+    assert second == {"values": ["C"], "pool_calls": 3}
+    assert served.interrupt()[0] == 0
+
+
+def test_raw_bytes(serve):
+    served = serve("raw_bytes")
+    status, headers, body = served.post(b"\xffnot json")
+    assert status == 200 and "x-amz-function-error" not in headers
+    assert body.startswith(b"sha256 ") and body.endswith(b" 9 bytes\n")
+    assert served.interrupt()[0] == 0
+
+
+@pytest.mark.parametrize("name", ["hello", "orders", "async_handler", "raw_bytes"])
+def test_each_example_starts_within_seconds(serve, name):
+    started = time.monotonic()
+    served = serve(name)
+    assert "serving" in served.first_line
+    assert time.monotonic() - started < 10
