@@ -102,7 +102,9 @@ class LocalRuntime:
             body = payload(fault.error_type, fault.message, "", fault.stack, fault.details)
             self._api.init_error(body, header_value(fault.error_type))
             return self
-        runner = self._runner = Runner(self.handler, self._api, function=local_function(self.emulator))
+        runner = self._runner = Runner(
+            self.handler, self._api, function=local_function(self.emulator)
+        )
         self._thread = threading.Thread(
             target=self._run, args=(runner,), name="minlambda-runtime", daemon=True
         )

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from fakeapi import Event, FakeAPI
+
 from minlambda._context import FunctionInfo
 from minlambda._handler import Handler, handler_for
 from minlambda._loop import Runner

@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import APPS
 from fakeapi import INIT_ERROR, Event
 

@@ -12,7 +12,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import ROOT, clean_env
 
 INVOKE = "/2015-03-31/functions/function/invocations"

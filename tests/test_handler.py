@@ -116,7 +116,7 @@ SCHEMAS = [
     (list[int], b"[1,2]", [1, 2]),
     (dict[str, float], b'{"a":1.5}', {"a": 1.5}),
     (datetime.datetime, b'"2024-01-02T03:04:05Z"',
-     datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)),
+     datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)),
     (uuid.UUID, b'"8476a536-e9f4-11e8-9739-2dfe598c3fcd"', uuid.UUID("8476a536-e9f4-11e8-9739-2dfe598c3fcd")),
     (Annotated[int, msgspec.Meta(ge=0)], b"5", 5),
     (Order | None, b"null", None),

@@ -11,8 +11,8 @@ from typing import Any
 
 import msgspec
 import pytest
-
 from fakeapi import Event
+
 from minlambda import Context, lambda_handler
 from minlambda._runtime_api import RuntimeAPIError
 
