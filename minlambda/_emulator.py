@@ -478,6 +478,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # head and body go out in two writes: without this, Nagle's algorithm holds
+        # the body until the peer's delayed ACK (40 ms per answer)
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.conn_id = self.server.emulator._connection_opened(self.connection)
 
     def finish(self) -> None:
