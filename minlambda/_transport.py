@@ -98,11 +98,16 @@ class Connection:
 
     def _connect(self) -> None:
         pause = self._pause
-        for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             if self._aborted:
                 raise TransportError("The connection to the Runtime API was shut down")
             try:
                 sock = socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT)
+                if self._aborted:  # abort() ran while we were connecting
+                    sock.close()
+                    raise TransportError("The connection to the Runtime API was shut down")
             except OSError as exc:
                 if attempt == CONNECT_ATTEMPTS:
                     raise TransportError(
@@ -123,19 +128,25 @@ class Connection:
         sock = self._sock
         assert sock is not None
         try:
-            if len(body) <= _JOIN_LIMIT:
-                sock.sendall(head + body if body else head)
-            else:
-                sock.sendall(head)
-                sock.sendall(body)
+            sock.sendall(head + body if len(body) <= _JOIN_LIMIT else head)
         except OSError as exc:
             raise _StaleConnection(f"Sending to the Runtime API failed: {exc}") from exc
+        if len(body) > _JOIN_LIMIT:
+            try:
+                sock.sendall(body)
+            except OSError as exc:
+                # the peer saw the head, so the request is never sent again
+                self.close()
+                raise TransportError(
+                    f"Sending a request body to the Runtime API failed: {exc}"
+                ) from exc
         return self._receive(sock)
 
     def _receive(self, sock: socket.socket) -> tuple[Head, bytes]:
         reader = self._reader
         response: Head | None = None
         parts: list[bytes] = []
+        received = False  # any byte of this response: from then on nothing is retried
         stall_timer = False
         try:
             while True:
@@ -144,17 +155,26 @@ class Connection:
                     if response is not None and not stall_timer:
                         sock.settimeout(BODY_STALL_TIMEOUT)
                         stall_timer = True
-                    reader.receive_data(self._recv(sock, response is None and not parts))
+                    data = self._recv(sock, received)
+                    received = received or bool(data)
+                    reader.receive_data(data)
                 elif type(event) is Data:
                     parts.append(event.data)
                 elif type(event) is Head:
                     response = event
                 elif type(event) is Done:
                     break
-                elif event is CLOSED:
+                elif received:  # CLOSED after an interim (1xx) response
+                    self.close()
+                    raise TransportError(
+                        "The Runtime API closed the connection in the middle of an answer"
+                    )
+                else:  # CLOSED before any byte
                     raise _StaleConnection("The Runtime API closed the connection before answering")
-        except ProtocolError:
+        except ProtocolError as exc:
             self.close()
+            if self._aborted:
+                raise TransportError("The connection to the Runtime API was shut down") from exc
             raise
         finally:
             if stall_timer and self._sock is not None:
@@ -166,7 +186,7 @@ class Connection:
         body = parts[0] if len(parts) == 1 else b"".join(parts)
         return response, body
 
-    def _recv(self, sock: socket.socket, before_response: bool) -> bytes:
+    def _recv(self, sock: socket.socket, received: bool) -> bytes:
         try:
             return sock.recv(RECV_SIZE)
         except TimeoutError as exc:
@@ -175,7 +195,7 @@ class Connection:
                 f"The Runtime API stopped sending in the middle of a response for {BODY_STALL_TIMEOUT:g} s"
             ) from exc
         except OSError as exc:
-            if before_response and self._reader.buffered == 0:
+            if not received:
                 raise _StaleConnection(f"Reading from the Runtime API failed: {exc}") from exc
             self.close()
             raise TransportError(f"Reading from the Runtime API failed: {exc}") from exc

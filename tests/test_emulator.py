@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cliapps import emu_app
+
 from minlambda import _handler
 from minlambda.testing import Emulator, InvokeResult, LocalRuntime
 
@@ -43,7 +43,14 @@ MAX_REQUEST = 6_291_456
 MAX_RESPONSE = 6_291_556
 TRACE = re.compile(r"Root=1-([0-9a-f]{8})-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-_SCRUB = ("AWS_LAMBDA_", "_HANDLER", "_X_AMZN_TRACE_ID", "LAMBDA_TASK_ROOT", "_LAMBDA_", "MINLAMBDA_")
+_SCRUB = (
+    "AWS_LAMBDA_",
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "LAMBDA_TASK_ROOT",
+    "_LAMBDA_",
+    "MINLAMBDA_",
+)
 
 
 # -- helpers and fixtures ----------------------------------------------------------------
@@ -612,7 +619,10 @@ def test_bad_invoke_headers_answer_400(headers: dict[str, str], message: str) ->
         after = runtime.invoke({"still": "works"})
     assert status == 400
     assert answer_headers["content-type"] == "application/json"
-    assert json.loads(body) == {"errorType": "InvalidRequestContentException", "errorMessage": message}
+    assert json.loads(body) == {
+        "errorType": "InvalidRequestContentException",
+        "errorMessage": message,
+    }
     # the handler never saw it: the next invocation is the first it handles
     assert after.ok and after.json()["event"] == {"still": "works"}
 
@@ -742,7 +752,10 @@ def test_error_post_reaches_the_invoker_verbatim(
         "POST",
         f"{RUNTIME}/invocation/{request_id}/error",
         error,
-        {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": "Function.Custom"},
+        {
+            "Content-Type": "application/json",
+            "Lambda-Runtime-Function-Error-Type": "Function.Custom",
+        },
     )
     assert (status, answer) == (202, b'{"status":"OK"}\n')
     final = result()
@@ -875,7 +888,9 @@ def test_oversized_result_post_answers_413(
     )
     assert (status, json.loads(body)) == (
         413,
-        api_error("Exceeded maximum allowed payload size (6291556 bytes).", "RequestEntityTooLarge"),
+        api_error(
+            "Exceeded maximum allowed payload size (6291556 bytes).", "RequestEntityTooLarge"
+        ),
     )
     assert result().json() == {
         "errorType": "Function.ResponseSizeTooLarge",
@@ -1109,23 +1124,19 @@ def test_script_calling_serve_inside_lambda(
     assert result.ok and result.json() == {"hello": "Ada", "function_name": "orders"}
 
 
-# -- known bugs ---------------------------------------------------------------------------
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: each reply is written in two send() calls (head, then body) on a socket "
-    "with Nagle on; with the client's delayed ACK every reply on a kept-alive runtime "
-    "connection stalls ~40 ms (~85 ms per warm invocation)",
-)
 def test_warm_invocations_are_fast() -> None:
+    # each reply goes out as two writes (head, body): with Nagle's algorithm on, every
+    # reply on a kept-alive connection waited for the delayed ACK (~85 ms an invocation)
     with LocalRuntime(emu_app.describe) as runtime:
         runtime.invoke({})  # warm up
         start = time.monotonic()
         for _ in range(10):
             assert runtime.invoke({}).ok
         elapsed = time.monotonic() - start
-    assert elapsed < 0.3, f"10 warm invocations took {elapsed:.3f} s"
+    assert elapsed < 0.4, f"10 warm invocations took {elapsed:.3f} s"
+
+
+# -- known bugs ---------------------------------------------------------------------------
 
 
 @pytest.mark.slow

@@ -527,6 +527,8 @@ def test_clean_eof_before_any_response_is_closed():
     assert reader.next_event() is NEED_DATA
     reader.receive_data(b"")
     assert reader.next_event() is CLOSED
+    # the connection is gone: no next message can start on it
+    assert not reader.at_message_start
     assert reader.next_event() is CLOSED
     assert reader.next_event() is CLOSED
 

@@ -831,6 +831,20 @@ def test_abort_wakes_request_waiting_for_head_on_reused_connection(server, conne
     assert len(server.conns) == 1
 
 
+def test_abort_in_the_middle_of_a_body_is_a_transport_error(server, connect):
+    """abort() while half a body has arrived: the reader sees the connection end
+    early, but the caller learns that the connection was shut down, not that the
+    peer broke the protocol."""
+    server.script(Answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789", then="hang"))
+    conn = connect()
+    call = Call(conn.request, GET_NEXT)
+    server.wait_requests(0, 1)
+    time.sleep(0.1)  # let the head and the first bytes arrive
+    conn.abort()
+    assert call.join(), "abort() did not wake the request"
+    assert isinstance(call.error, TransportError) and "shut down" in str(call.error)
+
+
 def test_abort_between_requests_prevents_reconnecting(server, connect):
     """abort() on an idle kept-alive connection: the next request fails with
     TransportError (sending on the shut socket fails, and no retry connection is
@@ -902,14 +916,9 @@ def test_close_is_idempotent_and_next_request_reconnects(server, connect):
     assert conn.connects == 2
 
 
-# -- behaviour found questionable ---------------------------------------------------------
+# -- regressions: bugs this suite found ---------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: abort() during create_connection() is lost: the new socket is stored after "
-    "abort() looked for one, and the request then blocks on it without a timeout",
-)
 def test_abort_during_connect_is_not_lost(server, connect, monkeypatch):
     """abort() from another thread lands while connect() is in progress (simulated by
     calling it from inside socket.create_connection, right after the real connect).
@@ -939,11 +948,6 @@ def test_abort_during_connect_is_not_lost(server, connect, monkeypatch):
     assert conn.connects == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a reused connection that delivers a 100 Continue and then EOF counts as a "
-    "dead idle connection: the request is sent a second time although the peer answered it",
-)
 def test_interim_response_then_eof_is_not_retried(server, connect):
     """The server answers the second request on a kept-alive connection with
     `100 Continue` and closes. The contract retries only when EOF comes before any
@@ -958,12 +962,6 @@ def test_interim_response_then_eof_is_not_retried(server, connect):
     assert server.requests() == [[GET_NEXT, GET_NEXT]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG?: a send failure in the middle of a large body on a reused connection is taken "
-    "for a dead idle connection: the request is sent again although the peer read its head "
-    "and answered (413, Connection: close)",
-)
 def test_early_answer_to_large_body_is_not_resent(servers, connect):
     """On a kept-alive connection, a 16 MiB POST; the server reads only the head,
     answers 413 with Connection: close and closes (a reset, as the body is unread), so

@@ -8,6 +8,8 @@ from typing import Any
 
 print("cli_app: imported")  # at import time, on stdout
 
+VERSION = "1.0"  # not a handler
+
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     print("cli_app: handling", event)

@@ -46,7 +46,10 @@ def describe(event: Any, context: Any) -> dict[str, Any]:
         "deadline_ms": context.deadline_ms,
         "trace_id": context.trace_id,
         "trace_env": os.environ.get("_X_AMZN_TRACE_ID"),
-        "identity": [context.identity.cognito_identity_id, context.identity.cognito_identity_pool_id],
+        "identity": [
+            context.identity.cognito_identity_id,
+            context.identity.cognito_identity_pool_id,
+        ],
         "client_context": _client_context(context),
         "tenant_id": context.tenant_id,
         "pid": os.getpid(),
