@@ -18,7 +18,7 @@ import socket
 import time
 from typing import Final
 
-from minlambda._http import CLOSED, NEED_DATA, Data, Done, Head, ProtocolError, ResponseReader
+from minlambda._http import NEED_DATA, Data, Done, Head, ProtocolError, ResponseReader
 
 __all__ = ["Connection", "TransportError"]
 
