@@ -130,7 +130,7 @@ class RuntimeAPI:
         if invocation.invocation_id is not None:
             headers.append((INVOCATION_ID_HEADER, invocation.invocation_id))
         path = f"/{API_VERSION}/runtime/invocation/{invocation.path_id}/response"
-        return self._post(path, headers, body, invocation.request_id)
+        return self._post(path, headers, body)
 
     def fail(
         self,
@@ -146,16 +146,14 @@ class RuntimeAPI:
         if extra_headers:
             headers.extend(extra_headers)
         path = f"/{API_VERSION}/runtime/invocation/{invocation.path_id}/error"
-        return self._post(path, headers, body, invocation.request_id)
+        return self._post(path, headers, body)
 
     def init_error(self, body: bytes, error_type: str) -> int:
         """POST /runtime/init/error (before the first /next only)."""
         headers = [("Content-Type", "application/json"), (ERROR_TYPE_HEADER, error_type)]
-        return self._post(INIT_ERROR_PATH, headers, body, None)
+        return self._post(INIT_ERROR_PATH, headers, body)
 
-    def _post(
-        self, path: str, headers: list[tuple[str, str]], body: bytes, request_id: str | None
-    ) -> int:
+    def _post(self, path: str, headers: list[tuple[str, str]], body: bytes) -> int:
         head = request_head("POST", path, self.address, headers, content_length=len(body))
         what = f"POST {path.rpartition('/runtime/')[2]}"
         try:

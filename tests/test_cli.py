@@ -486,7 +486,7 @@ def server() -> Iterator[Callable[..., Server]]:
 
 def check_serves(port: int, name: str = "Ada") -> None:
     status, headers, body = post(port, json.dumps({"name": name}).encode())
-    assert status == 200
+    assert status == 200, body
     assert headers["content-type"] == "application/json"
     assert UUID.fullmatch(headers["x-amzn-requestid"])
     assert json.loads(body) == {"hello": name, "function_name": "test_function"}
