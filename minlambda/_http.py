@@ -115,12 +115,14 @@ class Done:
 Event = Head | Data | Done | _Sentinel
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: ([^\r\n]*))?")
-_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n\x00]*)?")
+_STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([1-9][0-9]{2})(?: ([^\r\n]*))?")
+_CHUNK_SIZE = re.compile(rb"0*([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n\x00]*)?")
 # RFC 9110 5.5: a recipient may replace CR, LF and NUL inside a field value with SP.
 _CTL_TO_SPACE = bytes.maketrans(b"\x00\r\n", b"   ")
 _VALUE_FORBIDDEN = re.compile(r"[\x00\r\n]")
 _TARGET = re.compile(r"/[\x21-\x7e]*")
+_HOST = re.compile(r"[\x21-\x7e]+")
+_OWN_FIELDS = frozenset({"host", "content-length", "transfer-encoding"})
 _NAME_CACHE: dict[bytes, str] = {}
 _NAME_CACHE_SIZE: Final = 512
 
@@ -162,7 +164,7 @@ def _parse_fields(lines: list[bytes]) -> dict[str, str]:
                 raise ProtocolError(
                     f"Expected a header field, got a continuation line {_cut(line)}"
                 )
-            folded = line.strip(b" \t").translate(_CTL_TO_SPACE).decode("utf-8", "surrogateescape")
+            folded = line.translate(_CTL_TO_SPACE).strip(b" \t").decode("utf-8", "surrogateescape")
             fields[last] = f"{fields[last]} {folded}" if folded else fields[last]
             continue
         colon = line.find(b":")
@@ -187,9 +189,9 @@ def _content_length(value: str, max_body: int) -> int:
     if len(values) != 1:
         raise ProtocolError(f"Expected one Content-Length, got {value[:60]!r}")
     text = values.pop()
-    if not (text.isascii() and text.isdigit()) or len(text) > MAX_LENGTH_DIGITS:
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > MAX_LENGTH_DIGITS:
         raise ProtocolError(f"Expected a decimal Content-Length, got {text[:60]!r}")
-    length = int(text)
+    length = int(text.lstrip("0") or "0")
     if length > max_body:
         raise ProtocolError(
             f"Expected a body of at most {max_body} bytes, got Content-Length {length}"
@@ -271,6 +273,10 @@ class ResponseReader:
             end = buf.find(b"\r\n\r\n", max(self._scan, self._pos))
             if end < 0:
                 return self._need_head()
+            if end - self._pos > MAX_HEAD_SIZE:
+                raise ProtocolError(
+                    f"Expected a response head of at most {MAX_HEAD_SIZE} bytes, got {end - self._pos}"
+                )
             head = bytes(buf[self._pos : end])
             self._pos = end + 4
             self._scan = self._pos
@@ -313,8 +319,8 @@ class ResponseReader:
             return None
         keep_alive = _keep_alive(version, headers.get("connection"))
         self._set_framing(status, headers)
-        if self._state == _S_UNTIL_CLOSE:
-            keep_alive = False
+        if self._state == _S_UNTIL_CLOSE or (version == b"0" and "transfer-encoding" in headers):
+            keep_alive = False  # RFC 9112 6.1: chunked in HTTP/1.0 is faulty framing; close after
         return Head(status, reason or b"", headers, keep_alive)
 
     def _set_framing(self, status: int, headers: dict[str, str]) -> None:
@@ -409,23 +415,31 @@ class ResponseReader:
         if buf[pos : pos + 2] == b"\r\n":
             end, lines = pos, []
         else:
-            end = buf.find(b"\r\n\r\n", pos)
+            end = buf.find(b"\r\n\r\n", max(self._scan, pos))
             if end < 0:
                 if len(buf) - pos > MAX_TRAILER_SIZE:
                     raise ProtocolError(
                         f"Expected a trailer section of at most {MAX_TRAILER_SIZE} bytes"
                     )
+                self._scan = max(pos, len(buf) - 3)
                 return self._short("the trailer section")
+            if end - pos > MAX_TRAILER_SIZE:
+                raise ProtocolError(
+                    f"Expected a trailer section of at most {MAX_TRAILER_SIZE} bytes"
+                )
             lines = bytes(buf[pos:end]).split(b"\r\n")
         trailers = _parse_fields(lines)
         self._pos = (end + 2) if end == pos else (end + 4)
+        self._scan = self._pos
         self._state = _S_HEAD
         return Done(trailers)
 
     def _line(self, limit: int, what: str) -> bytes | None:
         end = self._buf.find(b"\r\n", self._pos)
         if end < 0 or end - self._pos > limit:
-            if len(self._buf) - self._pos > limit:
+            # a CR at the very end may be the first half of the CRLF: it is not line
+            pending = len(self._buf) - self._pos - (self._buf[-1:] == b"\r")
+            if pending > limit:
                 raise ProtocolError(
                     f"Expected a {what} of at most {limit} bytes, got more without CRLF"
                 )
@@ -477,17 +491,21 @@ def request_head(
         raise ValueError(
             f"Expected a request target of visible ASCII starting with '/', got {target[:60]!r}"
         )
+    if _HOST.fullmatch(host) is None:
+        raise ValueError(f"Expected a Host of visible ASCII, got {host[:60]!r}")
+    if content_length is not None and (type(content_length) is not int or content_length < 0):
+        raise ValueError(f"Expected a non-negative int Content-Length, got {content_length!r}")
     lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
     for name, value in headers:
         if _TOKEN.fullmatch(name.encode("ascii", "replace")) is None:
             raise ValueError(f"Expected a header field name token, got {name!r}")
+        if name.lower() in _OWN_FIELDS:
+            raise ValueError(f"Expected no {name} among the headers: request_head writes it")
         if _VALUE_FORBIDDEN.search(value) is not None:
             raise ValueError(
                 f"Expected a header value without CR, LF or NUL for {name}, got {value[:60]!r}"
             )
         lines.append(f"{name}: {value}")
-    if _VALUE_FORBIDDEN.search(host) is not None:
-        raise ValueError(f"Expected a Host without CR, LF or NUL, got {host[:60]!r}")
     if chunked:
         lines.append("Transfer-Encoding: chunked")
     elif content_length is not None:

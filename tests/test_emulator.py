@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -1201,3 +1202,28 @@ def test_request_ids_are_fresh_uuids() -> None:
         ids = {runtime.invoke({}).request_id for _ in range(3)}
     assert len(ids) == 3
     assert all(uuid.UUID(i).version == 4 for i in ids if i)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the emulator's server keeps socketserver's default handle_error, which prints "
+    "'Exception occurred during processing of request' and a traceback to stderr whenever a "
+    "peer resets its connection (ConnectionResetError/BrokenPipeError); `local` shows it on "
+    "Ctrl-C when the runtime's connection is closed with the last 202 still unread",
+)
+def test_a_peer_that_resets_its_connection_causes_no_traceback(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    with socket.create_connection((emulator.host, emulator.port), timeout=10) as sock:
+        sock.sendall(b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.1)  # the 404 is sent and left unread: closing now sends a reset
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    time.sleep(0.2)
+    conn = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
+    try:
+        assert exchange(conn, "GET", "/still/there")[0] == 404  # the emulator is unharmed
+    finally:
+        conn.close()
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, err
