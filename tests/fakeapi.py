@@ -44,6 +44,9 @@ class Event:
     raw: bytes | None = None  # send these bytes instead of a well-formed answer, then close
     result_status: int = 202  # how to answer this invocation's POST
     drop_after_result: bool = False  # close the connection, unannounced, after the result
+    drop_next: str | None = None  # "before": read /next, close without answering; "during": half an answer
+    drop_result: bool = False  # read this invocation's first POST, then close without answering
+    delay: float = 0.0  # hold the /next this long before answering (a long poll)
     trace_id: str | None = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
     deadline_ms: int | None = None
 
@@ -106,8 +109,9 @@ class FakeAPI:
     """The fake Runtime API; `after` says what a /next gets once the script is used up:
     "hold" (wait until stop), "500", "403" or "gone" (stop listening, close everything)."""
 
-    def __init__(self, script: list[Event] | None = None, *, after: str = "hold") -> None:
+    def __init__(self, script: list[Event] | None = None, *, after: str = "hold", init_status: int = 202) -> None:
         self.script = list(script or [])
+        self.init_status = init_status
         self.after = after
         self.requests: list[Request] = []
         self.malformed: list[str] = []
@@ -305,15 +309,32 @@ class FakeAPI:
                 return False
             if event.status != 200:
                 return _send(sock, event.status, [], b'{"errorMessage":"no","errorType":"Forbidden"}')
+            if event.delay:
+                time.sleep(event.delay)
+            if event.drop_next == "before":
+                event.drop_next = None  # the runtime asks again: then it gets the event
+                with self._cv:
+                    self.script.insert(0, event)
+                return False
+            if event.drop_next == "during":
+                event.drop_next = None
+                with self._cv:
+                    self.script.insert(0, event)
+                data = _answer_bytes(200, event.head_fields(), event.body(), event)
+                sock.sendall(data[: len(data) // 2])
+                return False
             return _send(sock, 200, event.head_fields(), event.body(), event=event)
         if request.kind in ("response", "error"):
             rid = request.target.split("/")[-2]
             event = self._by_id.get(_unquote(rid))
+            if event is not None and event.drop_result:
+                event.drop_result = False
+                return False
             status = event.result_status if event is not None else 400
             ok = _send(sock, status, [("Content-Type", "application/json")], b'{"status":"OK"}')
             return ok and not (event is not None and event.drop_after_result)
         if request.kind == "init_error":
-            return _send(sock, 202, [("Content-Type", "application/json")], b'{"status":"OK"}')
+            return _send(sock, self.init_status, [("Content-Type", "application/json")], b'{"status":"OK"}')
         return _send(sock, 404, [], b'{"errorType":"NotFound"}')
 
     def _go_away(self) -> None:
@@ -333,6 +354,19 @@ def _unquote(text: str) -> str:
 
 def _send(sock: socket.socket, status: int, fields: list[tuple[str, str]], body: bytes,
           event: Event | None = None) -> bool:
+    data = _answer_bytes(status, fields, body, event)
+    try:
+        if event is not None and event.trickle:
+            for i in range(len(data)):
+                sock.sendall(data[i : i + 1])
+        else:
+            sock.sendall(data)
+    except OSError:
+        return False
+    return not (event is not None and event.close)
+
+
+def _answer_bytes(status: int, fields: list[tuple[str, str]], body: bytes, event: Event | None) -> bytes:
     case = event.header_case if event else "canonical"
     fields = list(fields)
     chunked = event is not None and event.chunked
@@ -347,16 +381,7 @@ def _send(sock: socket.socket, status: int, fields: list[tuple[str, str]], body:
         name = name.lower() if case == "lower" else name.upper() if case == "upper" else name
         head += f"{name}: {value}\r\n"
     data = head.encode("utf-8", "surrogateescape") + b"\r\n"
-    data += _chunk(body, event) if chunked and event is not None else body
-    try:
-        if event is not None and event.trickle:
-            for i in range(len(data)):
-                sock.sendall(data[i : i + 1])
-        else:
-            sock.sendall(data)
-    except OSError:
-        return False
-    return not (event is not None and event.close)
+    return data + (_chunk(body, event) if chunked and event is not None else body)
 
 
 def _chunk(body: bytes, event: Event) -> bytes:
