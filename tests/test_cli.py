@@ -180,6 +180,37 @@ def test_invoke_does_not_read_a_terminal() -> None:
     assert done.stdout == b'{"event":{},"function_name":"test_function"}'
 
 
+def test_invoke_to_a_terminal_ends_the_payload_with_a_newline() -> None:
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "minlambda", "invoke", "cli_single.only", "--event", "1"],
+            cwd=CLIAPPS,
+            env=child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            timeout=30,
+        )
+        os.close(terminal)
+        terminal = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if terminal != -1:
+            os.close(terminal)
+        os.close(controller)
+    assert done.returncode == 0, done.stderr
+    assert shown == b'{"handler":"only","event":1}\r\n'  # the terminal turns \n into \r\n
+
+
 def test_invoke_raw_bytes_handler() -> None:
     done = cli("invoke", "cli_app.raw", "--event", "not json \u00e9")
     assert done.returncode == 0, done.stderr

@@ -1240,7 +1240,7 @@ def test_warm_invocations_are_fast() -> None:
         for _ in range(10):
             assert runtime.invoke({}).ok
         elapsed = time.monotonic() - start
-    assert elapsed < 0.4, f"10 warm invocations took {elapsed:.3f} s"
+    assert elapsed < 0.5, f"10 warm invocations took {elapsed:.3f} s"
 
 
 # -- known bugs ---------------------------------------------------------------------------
