@@ -22,7 +22,9 @@ import http.server
 import json
 import os
 import re
+import signal
 import socket
+import sys
 import threading
 import time
 import urllib.parse
@@ -154,13 +156,15 @@ class Emulator:
         function_name: str | None = None,
     ) -> None:
         env_timeout = os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT", "")
-        self.timeout = (
-            timeout
-            if timeout is not None
-            else (
+        if timeout is None:
+            timeout = (
                 float(env_timeout) if env_timeout.replace(".", "", 1).isdigit() else DEFAULT_TIMEOUT
             )
-        )
+        if not 0 < timeout < 1e9:
+            raise ValueError(
+                f"The function timeout must be a positive number of seconds, got {timeout!r}"
+            )
+        self.timeout = timeout
         self.function_name = (
             function_name or os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or "test_function"
         )
@@ -169,7 +173,11 @@ class Emulator:
         self._running: dict[str, _Invocation] = {}
         self._timed_out: set[str] = set()
         self._init_error: tuple[str, bytes] | None = None
-        self._delivered_any = False
+        self._polled = False  # a runtime asked for an event: init is over
+        self._completed: deque[str] = deque(
+            maxlen=1024
+        )  # ids with a result, for 403 on a second one
+        self._busy = 0  # requests being answered (close() lets them finish)
         self._closed = False
         self._conns: dict[int, socket.socket] = {}
         self._conn_ids = iter(range(1, 1 << 62))
@@ -198,13 +206,17 @@ class Emulator:
     def start(self) -> Emulator:
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="minlambda-emulator",
-                daemon=True,
+                target=self._serve, name="minlambda-emulator", daemon=True
             )
             self._thread.start()
         return self
+
+    def _serve(self) -> None:
+        # Signals go to the main thread only: a SIGINT the kernel hands to one of our
+        # threads would not wake a main thread blocked in recv(), and Ctrl-C would be
+        # lost. The threads that answer requests inherit this mask.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        self._server.serve_forever(poll_interval=0.05)
 
     def close(self) -> None:
         with self._cv:
@@ -216,6 +228,8 @@ class Emulator:
             self._server.shutdown()
             self._thread.join(5)
         with self._cv:
+            # waiting invokers and polls wake up on _closed and answer: let them finish
+            self._cv.wait_for(lambda: self._busy == 0, timeout=2)
             conns = list(self._conns.values())
         for sock in conns:
             try:
@@ -345,6 +359,7 @@ class Emulator:
     # -- the runtime's side ------------------------------------------------------------
     def _next(self, conn_id: int) -> _Invocation | None:
         with self._cv:
+            self._polled = True
             while not self._pending:
                 if self._closed:
                     return None
@@ -354,8 +369,17 @@ class Emulator:
             invocation.deadline = invocation.delivered + invocation.timeout
             invocation.conn = conn_id
             self._running[invocation.id] = invocation
-            self._delivered_any = True
+            self._cv.notify_all()  # the invoker's wait now ends at the deadline
             return invocation
+
+    def _undeliver(self, invocation: _Invocation) -> None:
+        """The poll that took `invocation` belonged to a dead connection: queue it again."""
+        with self._cv:
+            if self._running.pop(invocation.id, None) is not None:
+                invocation.delivered = None
+                invocation.conn = 0
+                self._pending.appendleft(invocation)
+                self._cv.notify_all()
 
     def _result(
         self, request_id: str, kind: str, body: bytes, size: int, headers: dict[str, str]
@@ -365,8 +389,15 @@ class Emulator:
             if invocation is None:
                 if request_id in self._timed_out:
                     return 410, _api_error("Invoke timeout", "InvokeTimeout")
+                if request_id in self._completed:
+                    return 403, _api_error(
+                        "State transition from ResponseSent to ResponseSent failed for runtime. "
+                        "Error: State transition is not allowed",
+                        "InvalidStateTransition",
+                    )
                 return 400, _api_error("Invalid request ID", "InvalidRequestID")
             del self._running[request_id]
+            self._completed.append(request_id)
             if size > MAX_RESPONSE:
                 invocation.outcome = _function_error(
                     {
@@ -396,7 +427,7 @@ class Emulator:
 
     def _post_init_error(self, error_type: str, body: bytes) -> tuple[int, bytes]:
         with self._cv:
-            if self._delivered_any or self._init_error is not None:
+            if self._polled or self._init_error is not None:
                 return 403, _api_error(
                     "State transition from Ready to InitError failed for runtime. "
                     "Error: State transition is not allowed",
@@ -457,6 +488,11 @@ class _Server(http.server.ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], OSError):
+            return  # a peer that reset or closed its connection: nothing to report
+        super().handle_error(request, client_address)  # pragma: no cover - a bug of ours
+
     def __init__(
         self, address: tuple[str, int], handler: type[_Handler], emulator: Emulator
     ) -> None:
@@ -466,6 +502,32 @@ class _Server(http.server.ThreadingHTTPServer):
 
 class _BadRequest(Exception):
     pass
+
+
+class _Busy:
+    """Counts the requests being answered, so close() can let them finish."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    def __enter__(self) -> None:
+        with self.emulator._cv:
+            self.emulator._busy += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self.emulator._cv:
+            self.emulator._busy -= 1
+            self.emulator._cv.notify_all()
+
+
+def _peer_gone(sock: socket.socket) -> bool:
+    """True when the peer has closed `sock` (it is readable and at EOF, or reset)."""
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -509,12 +571,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(length_text)
         kept = self.rfile.read(min(length, limit + 1))
         left = length - len(kept)
+        if left and len(kept) < limit + 1:
+            raise _BadRequest(f"truncated body: {len(kept)} of {length} bytes")
         while left > 0:
             got = self.rfile.read(min(left, 1 << 20))
             if not got:
-                break
+                raise _BadRequest(f"truncated body: {length - left} of {length} bytes")
             left -= len(got)
-        return kept[: limit + 1], length
+        return kept, length
 
     def _chunked_body(self, limit: int) -> tuple[bytes, int]:
         parts: list[bytes] = []
@@ -539,6 +603,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     # -- routes ------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+        with _Busy(self.server.emulator):
+            self._route_get()
+
+    def _route_get(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == RUNTIME_PREFIX + "invocation/next":
             self._serve_next()
@@ -548,6 +616,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._reply(404, _api_error("Unknown path", "NotFound"))
 
     def do_POST(self) -> None:  # noqa: N802
+        with _Busy(self.server.emulator):
+            self._route_post()
+
+    def _route_post(self) -> None:
         path = self.path.split("?", 1)[0]
         try:
             if path == INVOKE_PATH:
@@ -583,11 +655,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "Lambda-Runtime-Invoked-Function-Arn": ARN_PREFIX + emulator.function_name,
         }
         headers.update(invocation.headers)
+        if _peer_gone(self.connection):
+            # a poll left behind by a runtime that died while idle: the event is for
+            # the runtime that replaces it
+            emulator._undeliver(invocation)
+            self.close_connection = True
+            return
         try:
             self._reply(200, invocation.payload, headers)
         except OSError:
-            emulator._connection_closed(self.conn_id)
-            raise
+            emulator._undeliver(invocation)
+            self.close_connection = True
 
     def _serve_result(self, path: str) -> None:
         rest = path[len(RUNTIME_PREFIX + "invocation/") :]

@@ -18,6 +18,7 @@ that starts a `LocalRuntime` for a handler and closes it after the test.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from typing import Any
@@ -96,12 +97,21 @@ class LocalRuntime:
         self.emulator.start()
         self._api = RuntimeAPI(self.emulator.runtime_api, warn=_warn)
         try:
+            self._start_runtime()
+        except BaseException:
+            self.close()  # `with` never reaches __exit__ when __enter__ raises
+            raise
+        return self
+
+    def _start_runtime(self) -> None:
+        assert self._api is not None
+        try:
             self.handler = resolve(self._target)
         except RuntimeFault as fault:
             self.init_error = fault
             body = payload(fault.error_type, fault.message, "", fault.stack, fault.details)
             self._api.init_error(body, header_value(fault.error_type))
-            return self
+            return
         runner = self._runner = Runner(
             self.handler, self._api, function=local_function(self.emulator)
         )
@@ -109,18 +119,21 @@ class LocalRuntime:
             target=self._run, args=(runner,), name="minlambda-runtime", daemon=True
         )
         self._thread.start()
-        return self
 
     def _run(self, runner: Runner) -> None:
+        # leave SIGINT/SIGTERM to the main thread (see Emulator._serve)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             runner.run(self._stop)
         except RuntimeAPIError as exc:
             if not self._stop.is_set():
                 self.failure = exc
                 _warn(f"the runtime stopped: {exc}")
-        except BaseException as exc:  # the test will see 502s; keep the reason
+        except BaseException as exc:  # SystemExit in a handler, say: the runtime is gone
             self.failure = exc
-            raise
+            _warn(f"the runtime stopped: {type(exc).__name__}: {exc}")
+            # closing its connection is how the emulator learns it crashed (502)
+            runner.api.connection.close()
 
     def invoke(
         self,
@@ -154,6 +167,7 @@ class LocalRuntime:
             self._api.close()
         if self._runner is not None:
             self._runner.close()
+            self._runner.trace_env.set(None)
 
     def __enter__(self) -> LocalRuntime:
         return self.start()

@@ -640,13 +640,13 @@ def test_unknown_paths_answer_404(emulator: Emulator, connect: Callable[[], Any]
     assert (status, json.loads(body)) == (404, api_error("Unknown path", "NotFound"))
 
 
-def test_close_answers_a_waiting_invocation_with_502(emulator: Emulator) -> None:
+def test_close_ends_a_waiting_invocation_promptly(emulator: Emulator) -> None:
     bg = Background()
     result = bg.invoke(emulator, {"nobody": "serves this"})
     wait_for(lambda: len(emulator._pending) == 1, what="the invocation to be queued")
     start = time.monotonic()
     emulator.close()
-    answer = result()
+    answer = result(timeout=5)  # close() lets the answer finish before cutting connections
     assert time.monotonic() - start < 1.0
     assert answer.status == 502
     assert answer.json() == {
@@ -1243,16 +1243,17 @@ def test_warm_invocations_are_fast() -> None:
     assert elapsed < 0.5, f"10 warm invocations took {elapsed:.3f} s"
 
 
+def test_request_ids_are_fresh_uuids() -> None:
+    with LocalRuntime(emu_app.describe) as runtime:
+        ids = {runtime.invoke({}).request_id for _ in range(3)}
+    assert len(ids) == 3
+    assert all(uuid.UUID(i).version == 4 for i in ids if i)
+
+
 # -- known bugs ---------------------------------------------------------------------------
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a /next poll left by a runtime that died while idle still takes the next "
-    "event, writes it into the dead socket and reports it as Runtime.ExitError 2 s later, "
-    "instead of leaving it for the runtime that replaces it",
-)
 def test_a_restarted_runtime_gets_the_event_a_dead_idle_one_was_waiting_for(
     emulator: Emulator, spawn: Callable[..., RuntimeProcess], background: Background
 ) -> None:
@@ -1270,13 +1271,6 @@ def test_a_restarted_runtime_gets_the_event_a_dead_idle_one_was_waiting_for(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: when a handler raises SystemExit (or any BaseException) in a LocalRuntime, "
-    "the runtime thread dies without closing its connection, so the invocation is reported "
-    "as Sandbox.Timedout after the full timeout (and later ones as Runtime.Unavailable after "
-    "timeout + 10 s) instead of 502 Runtime.ExitError, as a subprocess runtime gets",
-)
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_handler_that_exits_in_a_local_runtime_answers_502_exit_error() -> None:
     with LocalRuntime(emu_app.bail_out, timeout=3) as runtime:
@@ -1288,12 +1282,6 @@ def test_a_handler_that_exits_in_a_local_runtime_answers_502_exit_error() -> Non
     assert elapsed < 2.9
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Emulator._next() does not notify the waiting invoker when it delivers an "
-    "event, so the invoker, asleep in a 0.5 s wait begun before delivery, checks the deadline "
-    "only then: a timeout under 0.5 s is not enforced for a handler done within 0.5 s",
-)
 def test_a_short_timeout_is_enforced() -> None:
     with LocalRuntime(emu_app.slow) as runtime:
         start = time.monotonic()
@@ -1303,20 +1291,6 @@ def test_a_short_timeout_is_enforced() -> None:
     assert elapsed < 0.3
 
 
-def test_request_ids_are_fresh_uuids() -> None:
-    with LocalRuntime(emu_app.describe) as runtime:
-        ids = {runtime.invoke({}).request_id for _ in range(3)}
-    assert len(ids) == 3
-    assert all(uuid.UUID(i).version == 4 for i in ids if i)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the emulator's server keeps socketserver's default handle_error, which prints "
-    "'Exception occurred during processing of request' and a traceback to stderr whenever a "
-    "peer resets its connection (ConnectionResetError/BrokenPipeError); `local` shows it on "
-    "Ctrl-C when the runtime's connection is closed with the last 202 still unread",
-)
 def test_a_peer_that_resets_its_connection_causes_no_traceback(
     emulator: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1336,12 +1310,6 @@ def test_a_peer_that_resets_its_connection_causes_no_traceback(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _Handler._body() stops at EOF when a Content-Length body is cut short and "
-    "returns what it got as if complete, so a runtime that dies mid-POST has its partial "
-    "payload accepted (202) and delivered to the invoker as a successful 200",
-)
 def test_a_truncated_response_body_is_not_delivered_as_the_payload(
     emulator: Emulator, background: Background
 ) -> None:

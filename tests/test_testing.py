@@ -402,12 +402,6 @@ def test_the_fixture_works_and_cleans_up_in_another_pytest(plugin_dir: Path) -> 
 # -- known bugs ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: LocalRuntime.start() starts the emulator before resolving the handler; when "
-    "resolving raises (TypeError for a non-callable), the emulator thread and its listening "
-    "socket are left running, and `with LocalRuntime(...)` never reaches __exit__ to close them",
-)
 def test_a_failed_start_leaves_nothing_running() -> None:
     runtime = LocalRuntime(42)
     try:

@@ -1,0 +1,76 @@
+"""Coverage-guided fuzzing of the HTTP response reader (atheris / libFuzzer).
+
+Every input is split into pieces at offsets taken from its first bytes and fed to a
+ResponseReader, then EOF; the reader may produce events or raise ProtocolError,
+nothing else. A second reader fed the same bytes whole must produce the same events
+(or the same error), so a split can never change what a response means.
+
+    pip install -e '.[fuzz]'
+    python fuzz/fuzz_http.py -runs=1000000 fuzz/corpus
+
+Any other exception is a crash: libFuzzer saves the input as crash-<sha1>.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import atheris
+
+with atheris.instrument_imports():
+    from minlambda._http import CLOSED, NEED_DATA, Data, Done, Head, ProtocolError, ResponseReader
+
+MAX_EVENTS = 10_000
+
+
+def parse(pieces: list[bytes]) -> list[object]:
+    reader = ResponseReader(max_body=1 << 20)
+    out: list[object] = []
+    try:
+        for piece in [*pieces, b""]:
+            reader.receive_data(piece)
+            while len(out) < MAX_EVENTS:
+                event = reader.next_event()
+                if event is NEED_DATA:
+                    break
+                if event is CLOSED:
+                    out.append("CLOSED")
+                    return out
+                if type(event) is Head:
+                    out.append(("head", event.status, event.headers, event.keep_alive))
+                elif type(event) is Data:
+                    if out and isinstance(out[-1], bytes):
+                        out[-1] += event.data  # data boundaries depend on the split
+                    else:
+                        out.append(event.data)
+                elif type(event) is Done:
+                    out.append(("done", event.trailers))
+    except ProtocolError:
+        out.append("ProtocolError")
+    return out
+
+
+def one_input(data: bytes) -> None:
+    if len(data) < 2:
+        return
+    cuts = sorted({b % (len(data) - 1) + 1 for b in data[:2]})
+    body = data[2:]
+    pieces, start = [], 0
+    for cut in cuts:
+        cut = min(cut, len(body))
+        pieces.append(body[start:cut])
+        start = cut
+    pieces.append(body[start:])
+    split = parse([p for p in pieces if p])
+    whole = parse([body] if body else [])
+    if split != whole:
+        raise AssertionError(f"a split changed the parse: {split!r} != {whole!r}")
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
