@@ -6,7 +6,10 @@ nothing else. A second reader fed the same bytes whole must produce the same eve
 (or the same error), so a split can never change what a response means.
 
     pip install -e '.[fuzz]'
-    python fuzz/fuzz_http.py -runs=1000000 fuzz/corpus
+    mkdir -p /tmp/fuzz-corpus
+    python fuzz/fuzz_http.py -runs=1000000 -print_final_stats=1 /tmp/fuzz-corpus fuzz/corpus
+
+(new inputs go to the first folder; fuzz/corpus holds the seeds)
 
 Any other exception is a crash: libFuzzer saves the input as crash-<sha1>.
 """
