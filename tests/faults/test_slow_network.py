@@ -24,7 +24,7 @@ class SlowProxy:
     def __init__(self, upstream: tuple[str, int], *, delay: float, fragment: int) -> None:
         self.upstream, self.delay, self.fragment = upstream, delay, fragment
         self.listener = socket.create_server(("127.0.0.1", 0))
-        self.address = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
         self.sockets: list[socket.socket] = []
         self.pieces = 0
         self._lock = threading.Lock()
