@@ -1328,3 +1328,35 @@ def test_a_truncated_response_body_is_not_delivered_as_the_payload(
     answer = result()
     assert answer.status == 502, answer
     assert answer.error_type in ("Runtime.ExitError", "Runtime.TruncatedResponse")
+
+
+def test_emulator_threads_leave_sigint_to_the_main_thread() -> None:
+    """Regression: the kernel may hand SIGINT to any thread that does not block it; if
+    that is an emulator thread, a main thread blocked in recv() never wakes and Ctrl-C
+    is lost. Every thread the emulator starts (the server's and each connection's)
+    blocks SIGINT and SIGTERM."""
+    import signal
+    import threading
+
+    def blocked(tid: int) -> int | None:
+        try:
+            with open(f"/proc/self/task/{tid}/status") as status:
+                for line in status:
+                    if line.startswith("SigBlk:"):
+                        return int(line.split()[1], 16)
+        except FileNotFoundError:
+            return None  # the thread has ended meanwhile
+        raise AssertionError("no SigBlk")
+
+    mask = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
+    with LocalRuntime(lambda event: event) as runtime:
+        assert runtime.invoke({}).ok  # a runtime connection and an invoker connection exist
+        ours = [t for t in threading.enumerate()
+                if t.name.startswith("minlambda") or "process_request_thread" in t.name]
+        masks = {t.name: blocked(t.native_id) for t in ours if t.native_id is not None}
+        names = {name for name, value in masks.items() if value is not None}
+        assert {"minlambda-emulator", "minlambda-runtime"} <= names
+        assert any("process_request_thread" in name for name in names)  # a connection's thread
+        for name, value in masks.items():
+            assert value is None or value & mask == mask, name
+    assert blocked(threading.main_thread().native_id) & mask == 0
