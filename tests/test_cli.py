@@ -554,6 +554,31 @@ def test_local_serves_until_ctrl_c(server: Callable[..., Server]) -> None:
     assert check_stops(process) == b""
 
 
+def test_local_host_option_binds_that_address(server: Callable[..., Server]) -> None:
+    port = free_port()
+    process = server(
+        "-m", "minlambda", "local", "serve_script.greet", "--host", "127.0.0.2", "--port", str(port)
+    )
+    deadline = time.monotonic() + 15
+    while True:  # wait until 127.0.0.2 answers
+        try:
+            socket.create_connection(("127.0.0.2", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline and process.popen.poll() is None
+            time.sleep(0.02)
+    assert f"http://127.0.0.2:{port}{INVOKE_PATH}" in process.first_line()
+    conn = http.client.HTTPConnection("127.0.0.2", port, timeout=10)
+    try:
+        conn.request("POST", INVOKE_PATH, body=b'{"name": "Ada"}')
+        assert json.loads(conn.getresponse().read()) == {"hello": "Ada", "function_name": "test_function"}
+    finally:
+        conn.close()
+    with pytest.raises(OSError):  # not on 127.0.0.1
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    check_stops(process)
+
+
 def test_local_port_from_the_environment(server: Callable[..., Server]) -> None:
     port = free_port()
     process = server(

@@ -159,3 +159,18 @@ def test_the_api_going_away_mid_loop_ends_it_within_5_seconds(fake, runtime):
     assert isinstance(rt.wait_exit(10), RuntimeAPIError)
     assert time.monotonic() - started < 5
     _answered_once(api, events)
+
+
+# -- /runtime/init/error ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "line"), [
+    (202, None), (403, "answered 403"), (500, "reporting it failed too"),
+])
+def test_init_error_statuses_all_end_in_exit_1(fake, proc, status, line):
+    api = fake([Event({"i": 0})], init_status=status)
+    code, _, err = proc(["nowhere.handler"], api.address).wait()
+    assert code == 1
+    assert len(api.of_kind("init_error")) == 1 and api.of_kind("next") == []
+    if line:
+        assert line in err
