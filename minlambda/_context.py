@@ -14,7 +14,16 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["Client", "ClientContext", "CognitoIdentity", "Context", "FunctionInfo"]
+__all__ = [
+    "Client",
+    "ClientContext",
+    "CognitoIdentity",
+    "Context",
+    "FunctionInfo",
+    "invocation_context",
+    "parse_client_context",
+    "parse_identity",
+]
 
 _decode_json = msgspec.json.Decoder().decode
 
@@ -118,19 +127,17 @@ class Context:
         The X-Ray trace header of the invocation.
     """
 
+    # per invocation only what changes is stored; the function-wide values are read
+    # through the shared FunctionInfo, and the identity object is made when asked for
     __slots__ = (
         "aws_request_id",
         "invoked_function_arn",
         "deadline_ms",
         "trace_id",
-        "identity",
         "client_context",
         "tenant_id",
-        "function_name",
-        "function_version",
-        "memory_limit_in_mb",
-        "log_group_name",
-        "log_stream_name",
+        "_identity",
+        "_function",
     )
 
     def __init__(
@@ -144,19 +151,41 @@ class Context:
         tenant_id: str | None = None,
         function: FunctionInfo | None = None,
     ) -> None:
-        info = function if function is not None else FunctionInfo()
         self.aws_request_id = aws_request_id
         self.invoked_function_arn = invoked_function_arn
         self.deadline_ms = deadline_ms
         self.trace_id = trace_id
-        self.identity = identity if identity is not None else CognitoIdentity()
+        self._identity = identity
         self.client_context = client_context
         self.tenant_id = tenant_id
-        self.function_name = info.function_name
-        self.function_version = info.function_version
-        self.memory_limit_in_mb = info.memory_limit_in_mb
-        self.log_group_name = info.log_group_name
-        self.log_stream_name = info.log_stream_name
+        self._function = function if function is not None else FunctionInfo()
+
+    @property
+    def identity(self) -> CognitoIdentity:
+        identity = self._identity
+        if identity is None:
+            identity = self._identity = CognitoIdentity()
+        return identity
+
+    @property
+    def function_name(self) -> str:
+        return self._function.function_name
+
+    @property
+    def function_version(self) -> str:
+        return self._function.function_version
+
+    @property
+    def memory_limit_in_mb(self) -> int:
+        return self._function.memory_limit_in_mb
+
+    @property
+    def log_group_name(self) -> str:
+        return self._function.log_group_name
+
+    @property
+    def log_stream_name(self) -> str:
+        return self._function.log_stream_name
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the deadline, 0 once it has passed."""
@@ -168,6 +197,31 @@ class Context:
             f"Context(aws_request_id={self.aws_request_id!r}, function_name={self.function_name!r}, "
             f"deadline_ms={self.deadline_ms!r})"
         )
+
+
+def invocation_context(
+    request_id: str,
+    deadline_ms: int,
+    headers: Mapping[str, str],
+    function: FunctionInfo,
+    identity: CognitoIdentity | None,
+    client_context: ClientContext | None,
+) -> Context:
+    """A Context from /next headers, without Context.__init__'s argument handling
+    (this runs once per invocation)."""
+    context = _new_context(Context)
+    context.aws_request_id = request_id
+    context.deadline_ms = deadline_ms
+    context.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn", "")
+    context.trace_id = headers.get("lambda-runtime-trace-id")
+    context.tenant_id = headers.get("lambda-runtime-aws-tenant-id")
+    context.client_context = client_context
+    context._identity = identity
+    context._function = function
+    return context
+
+
+_new_context = object.__new__
 
 
 def parse_client_context(text: str) -> ClientContext:

@@ -90,11 +90,11 @@ class Handler:
             if isinstance(self.response_type, type):
                 self._response_class = self.response_type
 
-    def decode(self, body: bytes) -> Any:
+    def decode(self, body: bytes | bytearray) -> Any:
         """The event for a /next body; RuntimeFault when it is not valid JSON or does not fit."""
         decode = self._decode
         if decode is None:
-            return body
+            return body if type(body) is bytes else bytes(body)
         try:
             return decode(body)
         except msgspec.ValidationError as exc:
@@ -329,7 +329,7 @@ def _normalize(tp: Any) -> Any:
     return tp
 
 
-def _decoder(tp: Any, where: str) -> Callable[[bytes], Any]:
+def _decoder(tp: Any, where: str) -> Callable[[bytes | bytearray], Any]:
     if tp is Any:
         return msgspec.json.Decoder().decode
     _check_schema(tp, where, "event")

@@ -125,6 +125,10 @@ _HOST = re.compile(r"[\x21-\x7e]+")
 _OWN_FIELDS = frozenset({"host", "content-length", "transfer-encoding"})
 _NAME_CACHE: dict[bytes, str] = {}
 _NAME_CACHE_SIZE: Final = 512
+# Heads up to this size are remembered with their meaning, so the same head again (a
+# 202 acknowledgement, every time) is not parsed again. /next answers are larger and
+# differ every time.
+_MEMO_SIZE: Final = 256
 
 (
     _S_HEAD,
@@ -155,6 +159,23 @@ def _field_name(raw: bytes) -> str:
 
 
 def _parse_fields(lines: list[bytes]) -> dict[str, str]:
+    """Header (or trailer) field lines, CRLFs removed."""
+    fields: dict[str, str] = {}
+    cached = _NAME_CACHE.get
+    for line in lines:
+        # the common case: a known field name, once; anything else is parsed anew,
+        # carefully, by _parse_odd_fields (which also learns new names)
+        colon = line.find(b":")
+        name = cached(line[:colon]) if colon > 0 else None
+        if name is None or name in fields:
+            return _parse_odd_fields(lines)
+        value = line[colon + 1 :].translate(_CTL_TO_SPACE).strip(b" \t")  # as _clean()
+        fields[name] = value.decode("utf-8", "surrogateescape")
+    return fields
+
+
+def _parse_odd_fields(lines: list[bytes]) -> dict[str, str]:
+    # obs-fold, CR/LF/NUL inside values, or malformed lines
     fields: dict[str, str] = {}
     last = ""
     for line in lines:
@@ -164,26 +185,30 @@ def _parse_fields(lines: list[bytes]) -> dict[str, str]:
                 raise ProtocolError(
                     f"Expected a header field, got a continuation line {_cut(line)}"
                 )
-            folded = line.translate(_CTL_TO_SPACE).strip(b" \t").decode("utf-8", "surrogateescape")
+            folded = _clean(line)
             fields[last] = f"{fields[last]} {folded}" if folded else fields[last]
             continue
         colon = line.find(b":")
         if colon <= 0:
             raise ProtocolError(f"Expected 'name: value' in a header line, got {_cut(line)}")
         name = _field_name(line[:colon])
-        value = (
-            line[colon + 1 :]
-            .strip(b" \t")
-            .translate(_CTL_TO_SPACE)
-            .decode("utf-8", "surrogateescape")
-        )
+        value = _clean(line[colon + 1 :])
         previous = fields.get(name)
         fields[name] = value if previous is None else f"{previous}, {value}"
         last = name
     return fields
 
 
+def _clean(value: bytes) -> str:
+    # RFC 9110 5.5: CR, LF and NUL in a value become SP; then the OWS is trimmed
+    return value.translate(_CTL_TO_SPACE).strip(b" \t").decode("utf-8", "surrogateescape")
+
+
 def _content_length(value: str, max_body: int) -> int:
+    if value.isdigit() and value.isascii() and len(value) <= MAX_LENGTH_DIGITS:
+        length = int(value)  # the common case: one plain number
+        if length <= max_body:
+            return length
     # RFC 9112 6.3 (5): a list of identical values is one value; anything else is fatal
     values = {v.strip(" \t") for v in value.split(",")}
     if len(values) != 1:
@@ -213,7 +238,18 @@ class ResponseReader:
     reader lives as long as its connection.
     """
 
-    __slots__ = ("_buf", "_pos", "_state", "_remaining", "_total", "_eof", "_scan", "_max_body")
+    __slots__ = (
+        "_buf",
+        "_pos",
+        "_state",
+        "_remaining",
+        "_total",
+        "_eof",
+        "_scan",
+        "_max_body",
+        "_memo_head",
+        "_memo",
+    )
 
     def __init__(self, max_body: int = MAX_BODY_SIZE) -> None:
         self._buf = bytearray()
@@ -224,6 +260,8 @@ class ResponseReader:
         self._eof = False
         self._scan = 0
         self._max_body = max_body
+        self._memo_head: bytes | None = None
+        self._memo: tuple[int, bytes, dict[str, str], bool, int, int] = (0, b"", {}, False, 0, 0)
 
     @property
     def buffered(self) -> int:
@@ -266,6 +304,47 @@ class ResponseReader:
             return self._read_until_close()
         return CLOSED
 
+    def read_response(self) -> tuple[Head, bytes | None] | _Sentinel:
+        """The next response's Head, and its body when that is already buffered.
+
+        A shortcut for the common case, called between two responses: a whole
+        Content-Length response in the buffer is one call. When the body is not all
+        there yet (or is chunked, or runs to the close), the second item is None and
+        next_event() goes on with the body. NEED_DATA, CLOSED and ProtocolError as
+        next_event() would give them.
+        """
+        head = self._read_head()
+        if type(head) is not Head:
+            return head  # type: ignore[return-value]
+        remaining = self._remaining
+        if self._state == _S_LENGTH and len(self._buf) - self._pos >= remaining:
+            start = self._pos
+            self._pos = start + remaining
+            self._total = remaining
+            self._remaining = 0
+            self._state = _S_HEAD
+            return head, bytes(self._buf[start : start + remaining])
+        return head, None
+
+    def direct_body(self) -> tuple[bytes, int] | None:
+        """Hand a Content-Length body still in progress over to the caller.
+
+        Returns the part of it buffered so far and how many bytes are still to come,
+        and counts the whole body as read: the caller receives the rest straight into
+        a buffer of its own (no copy through this reader). None when no such body is
+        in progress (chunked, delimited by the close, or complete).
+        """
+        if self._state != _S_LENGTH or self._remaining == 0:
+            return None
+        start = self._pos
+        part = bytes(self._buf[start:])
+        self._pos = len(self._buf)
+        still = self._remaining - len(part)
+        self._total += self._remaining
+        self._remaining = 0
+        self._state = _S_HEAD
+        return part, still
+
     # -- head ------------------------------------------------------------------------
     def _read_head(self) -> Event:
         while True:
@@ -280,8 +359,24 @@ class ResponseReader:
             head = bytes(buf[self._pos : end])
             self._pos = end + 4
             self._scan = self._pos
+            if head == self._memo_head:
+                # the same small head as last time (the Runtime API's 202s are):
+                # what it means was worked out then
+                status, reason, headers, keep_alive, state, remaining = self._memo
+                self._state, self._remaining, self._total = state, remaining, 0
+                return Head(status, reason, headers.copy(), keep_alive)
             event = self._parse_head(head)
             if event is not None:
+                if len(head) <= _MEMO_SIZE:
+                    self._memo_head = head
+                    self._memo = (
+                        event.status,
+                        event.reason,
+                        event.headers.copy(),
+                        event.keep_alive,
+                        self._state,
+                        self._remaining,
+                    )
                 return event
             # a 1xx interim response (RFC 9110 15.2): skip it and read the real one
 
@@ -311,6 +406,23 @@ class ResponseReader:
         version, code, reason = status_line.groups()
         status = int(code)
         headers = _parse_fields(lines[1:])
+        length = headers.get("content-length")
+        if (
+            length is not None
+            and version == b"1"
+            and "transfer-encoding" not in headers
+            and "connection" not in headers
+            and status >= 200
+            and status != 204
+            and status != 304
+        ):
+            # the common case, framed by one Content-Length and kept alive
+            self._state, self._remaining, self._total = (
+                _S_LENGTH,
+                _content_length(length, self._max_body),
+                0,
+            )
+            return Head(status, reason or b"", headers, True)
         if 100 <= status < 200:
             if status == 101:
                 raise ProtocolError(

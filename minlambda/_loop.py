@@ -20,7 +20,13 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from minlambda import _errors
-from minlambda._context import Context, FunctionInfo, parse_client_context, parse_identity
+from minlambda._context import (
+    Context,
+    FunctionInfo,
+    invocation_context,
+    parse_client_context,
+    parse_identity,
+)
 from minlambda._errors import RuntimeFault
 from minlambda._handler import Handler
 from minlambda._http import ProtocolError
@@ -81,7 +87,6 @@ class Runner:
         self.function = function if function is not None else FunctionInfo()
         self.trace_env = TraceEnv()
         self.log_error = log_error
-        self.invocations = 0
         self._loop: Any = None
 
     def run(self, stop: threading.Event | None = None) -> None:
@@ -106,7 +111,6 @@ class Runner:
 
     def handle(self, invocation: Invocation) -> None:
         """Run the handler on one event and post its result or error."""
-        self.invocations += 1
         handler = self.handler
         headers = invocation.headers
         self.trace_env.set(headers.get("lambda-runtime-trace-id"))
@@ -169,24 +173,18 @@ class Runner:
                 f"Invalid Lambda-Runtime-Deadline-Ms {deadline[:40]!r}: the deadline is taken as passed"
             )
         identity = client_context = None
-        try:
-            raw = headers.get("lambda-runtime-cognito-identity")
-            if raw:
-                identity = parse_identity(raw)
-            raw = headers.get("lambda-runtime-client-context")
-            if raw:
-                client_context = parse_client_context(raw)
-        except ValueError as exc:
-            raise RuntimeFault("Runtime.LambdaContextUnmarshalError", str(exc)) from None
-        return Context(
-            invocation.request_id,
-            deadline_ms,
-            headers.get("lambda-runtime-invoked-function-arn", ""),
-            headers.get("lambda-runtime-trace-id"),
-            identity,
-            client_context,
-            headers.get("lambda-runtime-aws-tenant-id"),
-            self.function,
+        raw_identity = headers.get("lambda-runtime-cognito-identity")
+        raw_client = headers.get("lambda-runtime-client-context")
+        if raw_identity or raw_client:  # mobile SDK invocations only
+            try:
+                if raw_identity:
+                    identity = parse_identity(raw_identity)
+                if raw_client:
+                    client_context = parse_client_context(raw_client)
+            except ValueError as exc:
+                raise RuntimeFault("Runtime.LambdaContextUnmarshalError", str(exc)) from None
+        return invocation_context(
+            invocation.request_id, deadline_ms, headers, self.function, identity, client_context
         )
 
     def _post_fault(self, invocation: Invocation, fault: RuntimeFault) -> None:

@@ -18,7 +18,7 @@ import socket
 import time
 from typing import Final
 
-from minlambda._http import NEED_DATA, Data, Done, Head, ProtocolError, ResponseReader
+from minlambda._http import NEED_DATA, Data, Head, ProtocolError, ResponseReader, _Sentinel
 
 __all__ = ["Connection", "TransportError"]
 
@@ -28,7 +28,8 @@ __all__ = ["Connection", "TransportError"]
 CONNECT_ATTEMPTS: Final = 5
 CONNECT_FIRST_PAUSE: Final = 0.1
 CONNECT_TIMEOUT: Final = 1.0
-RECV_SIZE: Final = 256 * 1024
+# 64 KiB: larger reads get a fresh mmap (and munmap) from malloc at every recv()
+RECV_SIZE: Final = 64 * 1024
 # Once a response head has arrived the rest of the message is due promptly; a peer
 # that stops sending mid-body for this long is treated as gone, so a short body
 # (Content-Length larger than what is sent) cannot hang the runtime forever.
@@ -77,7 +78,7 @@ class Connection:
 
     def request(
         self, head: bytes, body: bytes | bytearray | memoryview = b""
-    ) -> tuple[Head, bytes]:
+    ) -> tuple[Head, bytes | bytearray]:
         """Send one request and read its whole response."""
         reused = self._sock is not None
         if not reused:
@@ -124,7 +125,9 @@ class Connection:
             self.connects += 1
             return
 
-    def _exchange(self, head: bytes, body: bytes | bytearray | memoryview) -> tuple[Head, bytes]:
+    def _exchange(
+        self, head: bytes, body: bytes | bytearray | memoryview
+    ) -> tuple[Head, bytes | bytearray]:
         sock = self._sock
         assert sock is not None
         try:
@@ -142,28 +145,18 @@ class Connection:
                 ) from exc
         return self._receive(sock)
 
-    def _receive(self, sock: socket.socket) -> tuple[Head, bytes]:
+    def _receive(self, sock: socket.socket) -> tuple[Head, bytes | bytearray]:
         reader = self._reader
-        response: Head | None = None
-        parts: list[bytes] = []
         received = False  # any byte of this response: from then on nothing is retried
-        stall_timer = False
         try:
-            while True:
-                event = reader.next_event()
-                if event is NEED_DATA:
-                    if response is not None and not stall_timer:
-                        sock.settimeout(BODY_STALL_TIMEOUT)
-                        stall_timer = True
+            # nothing is buffered between responses (else the connection was closed)
+            result: tuple[Head, bytes | None] | _Sentinel = NEED_DATA
+            while not isinstance(result, tuple):
+                if result is NEED_DATA:
                     data = self._recv(sock, received)
                     received = received or bool(data)
                     reader.receive_data(data)
-                elif type(event) is Data:
-                    parts.append(event.data)
-                elif type(event) is Head:
-                    response = event
-                elif type(event) is Done:
-                    break
+                    result = reader.read_response()
                 elif received:  # CLOSED after an interim (1xx) response
                     self.close()
                     raise TransportError(
@@ -171,34 +164,72 @@ class Connection:
                     )
                 else:  # CLOSED before any byte
                     raise _StaleConnection("The Runtime API closed the connection before answering")
+            response, buffered_body = result
+            body = self._read_body(sock) if buffered_body is None else buffered_body
         except ProtocolError as exc:
             self.close()
             if self._aborted:
                 raise TransportError("The connection to the Runtime API was shut down") from exc
             raise
-        finally:
-            if stall_timer and self._sock is not None:
-                sock.settimeout(None)
-        assert response is not None
         if not response.keep_alive or reader.buffered or not reader.at_message_start:
             # told to close, delimited by the close, or bytes nobody asked for: never reuse
             self.close()
-        body = parts[0] if len(parts) == 1 else b"".join(parts)
         return response, body
+
+    def _read_body(self, sock: socket.socket) -> bytes | bytearray:
+        """The rest of a body that was not all there with its head."""
+        reader = self._reader
+        sock.settimeout(BODY_STALL_TIMEOUT)
+        try:
+            direct = reader.direct_body()
+            if direct is not None:
+                return self._recv_body(sock, *direct)
+            parts: list[bytes] = []
+            while True:
+                event = reader.next_event()
+                if event is NEED_DATA:
+                    reader.receive_data(self._recv(sock, True))
+                elif type(event) is Data:
+                    parts.append(event.data)
+                else:  # Done
+                    return b"".join(parts)
+        finally:
+            if self._sock is not None:
+                sock.settimeout(None)
+
+    def _recv_body(self, sock: socket.socket, part: bytes, still: int) -> bytearray:
+        # a Content-Length body goes straight from the socket into its final buffer,
+        # which the runtime decodes in place: one copy, by the kernel
+        body = bytearray(len(part) + still)
+        body[: len(part)] = part
+        view = memoryview(body)
+        got = len(part)
+        while got < len(body):
+            try:
+                n = sock.recv_into(view[got:])
+            except OSError as exc:
+                raise self._read_failed(exc, True) from exc
+            if n == 0:
+                self.close()
+                raise ProtocolError(f"Connection closed after {got} of {len(body)} body bytes")
+            got += n
+        return body
 
     def _recv(self, sock: socket.socket, received: bool) -> bytes:
         try:
             return sock.recv(RECV_SIZE)
-        except TimeoutError as exc:
-            self.close()
-            raise TransportError(
-                f"The Runtime API stopped sending in the middle of a response for {BODY_STALL_TIMEOUT:g} s"
-            ) from exc
         except OSError as exc:
-            if not received:
-                raise _StaleConnection(f"Reading from the Runtime API failed: {exc}") from exc
-            self.close()
-            raise TransportError(f"Reading from the Runtime API failed: {exc}") from exc
+            raise self._read_failed(exc, received) from exc
+
+    def _read_failed(self, exc: OSError, received: bool) -> Exception:
+        if not received and not isinstance(exc, TimeoutError):
+            return _StaleConnection(f"Reading from the Runtime API failed: {exc}")
+        self.close()
+        if isinstance(exc, TimeoutError):
+            return TransportError(
+                f"The Runtime API stopped sending in the middle of a response for {BODY_STALL_TIMEOUT:g} s"
+            )
+        return TransportError(f"Reading from the Runtime API failed: {exc}")
 
 
 class _StaleConnection(Exception):

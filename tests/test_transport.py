@@ -748,6 +748,26 @@ def test_body_stall_times_out(server, connect, monkeypatch):
     assert conn.connects == 2
 
 
+def test_chunked_body_stall_times_out(server, connect, monkeypatch):
+    """The same silence in the middle of a chunked body: TransportError, socket closed."""
+    monkeypatch.setattr(transport, "BODY_STALL_TIMEOUT", 0.2)
+    server.script(Answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", then="hang"))
+    conn = connect()
+    with pytest.raises(TransportError, match="0.2 s") as caught:
+        conn.request(GET_NEXT)
+    assert isinstance(caught.value.__cause__, TimeoutError)
+    assert server.conns[0].peer_closed.wait(WAIT), "the client kept the socket open"
+
+
+def test_a_reset_in_the_middle_of_a_content_length_body(server, connect):
+    """A reset after part of a Content-Length body: TransportError (not a retry)."""
+    server.script(Answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789", then="reset"))
+    conn = connect()
+    with pytest.raises(TransportError, match="Reading from the Runtime API failed"):
+        conn.request(GET_NEXT)
+    assert conn.connects == 1
+
+
 def test_body_stall_timer_restarts_on_every_read(server, connect, monkeypatch):
     """The stall timeout bounds each silence, not the whole body: a body trickled in
     pieces 0.05 s apart over more than the timeout arrives whole."""
