@@ -28,7 +28,10 @@ def response():
     global pending
     data = pending
     while (end := data.find(b"\r\n\r\n")) < 0:
-        data += sock.recv(262144)
+        more = sock.recv(65536)  # larger reads cost an mmap + munmap each
+        if not more:
+            raise SystemExit("the Runtime API closed the connection")
+        data += more
     head = data[:end]
     at = head.lower().find(b"content-length:") + 15
     length = int(head[at : head.find(b"\r\n", at) if head.find(b"\r\n", at) > 0 else len(head)])

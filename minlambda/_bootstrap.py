@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 from collections.abc import Callable
@@ -69,6 +68,8 @@ def load_handler(target: str | None) -> Handler:
 
 
 def _load_file(path: str, function: str) -> Handler:
+    import importlib.util
+
     full = os.path.abspath(path)
     name = os.path.splitext(os.path.basename(full))[0] or "handler"
     if not os.path.isfile(full):

@@ -146,6 +146,14 @@ def _cut(data: bytes | bytearray, n: int = 60) -> str:
     return repr(bytes(data[:n])) + ("..." if len(data) > n else "")
 
 
+def _take(buf: bytearray, start: int, end: int) -> bytes:
+    if end - start < 4096:
+        return bytes(buf[start:end])
+    # bytes(buf[a:b]) copies twice (the slice, then the bytes): for large parts, once
+    with memoryview(buf) as view:
+        return bytes(view[start:end])
+
+
 def _field_name(raw: bytes) -> str:
     name = _NAME_CACHE.get(raw)
     if name is None:
@@ -158,20 +166,28 @@ def _field_name(raw: bytes) -> str:
     return name
 
 
-def _parse_fields(lines: list[bytes]) -> dict[str, str]:
-    """Header (or trailer) field lines, CRLFs removed."""
+def _parse_fields(lines: list[bytes], clean: bool) -> dict[str, str]:
+    """Header (or trailer) field lines, CRLFs removed. `clean`: the caller checked
+    that no line holds a CR, LF or NUL."""
+    if not clean:
+        return _parse_odd_fields(lines)
     fields: dict[str, str] = {}
     cached = _NAME_CACHE.get
     for line in lines:
         # the common case: a known field name, once; anything else is parsed anew,
         # carefully, by _parse_odd_fields (which also learns new names)
-        colon = line.find(b":")
-        name = cached(line[:colon]) if colon > 0 else None
-        if name is None or name in fields:
+        raw, colon, value = line.partition(b":")
+        name = cached(raw)
+        if name is None or name in fields or not colon:
             return _parse_odd_fields(lines)
-        value = line[colon + 1 :].translate(_CTL_TO_SPACE).strip(b" \t")  # as _clean()
-        fields[name] = value.decode("utf-8", "surrogateescape")
+        fields[name] = value.strip(b" \t").decode("utf-8", "surrogateescape")
     return fields
+
+
+def _clean_lines(block: bytes, lines: list[bytes]) -> bool:
+    # two byte counts and a memchr for the whole block: no CR, LF or NUL but the CRLFs
+    crlfs = len(lines) - 1
+    return block.count(b"\n") == crlfs and block.count(b"\r") == crlfs and b"\x00" not in block
 
 
 def _parse_odd_fields(lines: list[bytes]) -> dict[str, str]:
@@ -323,7 +339,7 @@ class ResponseReader:
             self._total = remaining
             self._remaining = 0
             self._state = _S_HEAD
-            return head, bytes(self._buf[start : start + remaining])
+            return head, _take(self._buf, start, start + remaining)
         return head, None
 
     def direct_body(self) -> tuple[bytes, int] | None:
@@ -337,7 +353,7 @@ class ResponseReader:
         if self._state != _S_LENGTH or self._remaining == 0:
             return None
         start = self._pos
-        part = bytes(self._buf[start:])
+        part = _take(self._buf, start, len(self._buf))
         self._pos = len(self._buf)
         still = self._remaining - len(part)
         self._total += self._remaining
@@ -405,7 +421,7 @@ class ResponseReader:
             )
         version, code, reason = status_line.groups()
         status = int(code)
-        headers = _parse_fields(lines[1:])
+        headers = _parse_fields(lines[1:], _clean_lines(head, lines))
         length = headers.get("content-length")
         if (
             length is not None
@@ -473,7 +489,7 @@ class ResponseReader:
             return NEED_DATA
         take = remaining if remaining < available else available
         start = self._pos
-        data = bytes(self._buf[start : start + take])
+        data = _take(self._buf, start, start + take)
         self._pos = start + take
         self._remaining = remaining - take
         self._total += take
@@ -510,7 +526,7 @@ class ResponseReader:
             self._total += take
             if self._remaining == 0:
                 self._state = _S_CHUNK_END
-            return Data(bytes(self._buf[start : start + take]))
+            return Data(_take(self._buf, start, start + take))
         if len(self._buf) - self._pos < 2:
             return self._short("the CRLF after chunk data")
         if self._buf[self._pos : self._pos + 2] != b"\r\n":
@@ -525,7 +541,7 @@ class ResponseReader:
     def _read_trailers(self) -> Event:
         buf, pos = self._buf, self._pos
         if buf[pos : pos + 2] == b"\r\n":
-            end, lines = pos, []
+            end, lines, clean = pos, [], True
         else:
             end = buf.find(b"\r\n\r\n", max(self._scan, pos))
             if end < 0:
@@ -539,8 +555,10 @@ class ResponseReader:
                 raise ProtocolError(
                     f"Expected a trailer section of at most {MAX_TRAILER_SIZE} bytes"
                 )
-            lines = bytes(buf[pos:end]).split(b"\r\n")
-        trailers = _parse_fields(lines)
+            block = bytes(buf[pos:end])
+            lines = block.split(b"\r\n")
+            clean = _clean_lines(block, lines)
+        trailers = _parse_fields(lines, clean)
         self._pos = (end + 2) if end == pos else (end + 4)
         self._scan = self._pos
         self._state = _S_HEAD
@@ -572,7 +590,7 @@ class ResponseReader:
         if available:
             if self._total + available > self._max_body:
                 raise ProtocolError(f"Expected a body of at most {self._max_body} bytes, got more")
-            data = bytes(self._buf[self._pos :])
+            data = _take(self._buf, self._pos, len(self._buf))
             self._pos = len(self._buf)
             self._total += available
             return Data(data)

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from minlambda import _errors
 from minlambda._context import (
@@ -31,6 +30,9 @@ from minlambda._errors import RuntimeFault
 from minlambda._handler import Handler
 from minlambda._http import ProtocolError
 from minlambda._runtime_api import InvalidInvocation, Invocation, RuntimeAPI, RuntimeAPIError
+
+if TYPE_CHECKING:
+    import threading
 
 __all__ = ["Runner", "TraceEnv", "log_error"]
 
@@ -46,14 +48,14 @@ class TraceEnv:
     def __init__(self) -> None:
         environ = os.environ
         self._key = environ.encodekey(TRACE_ENV)
-        self._encode = environ.encodevalue
+        self._encoding = sys.getfilesystemencoding()  # what os.environ encodes with
         self._data: dict[Any, Any] = environ._data  # type: ignore[attr-defined]
         # the value the process started with lives in C environ too: drop it there once
         environ.pop(TRACE_ENV, None)
 
     def set(self, value: str | None) -> None:
         if value:
-            self._data[self._key] = self._encode(value)
+            self._data[self._key] = value.encode(self._encoding, "surrogateescape")
         else:
             self._data.pop(self._key, None)
 
