@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from run import compile_sources
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
@@ -66,15 +68,6 @@ def import_profile() -> list[tuple[str, int]]:
         if len(parts) == 3 and parts[0].strip().isdigit():
             rows.append((parts[2].strip(), int(parts[0])))
     return sorted(rows, key=lambda row: -row[1])[:15]
-
-
-def compile_sources() -> None:
-    """Byte-compile the runtimes' sources first, as `pip install` does: with
-    PYTHONDONTWRITEBYTECODE set, every cold start would compile them again."""
-    import compileall
-
-    for folder in (ROOT / "minlambda", HERE):
-        compileall.compile_dir(str(folder), quiet=1)
 
 
 def main() -> int:

@@ -46,7 +46,7 @@ EVENTS = {  # name: (file or size, warmup, count)
     "1MB": (1_000_000, 5, 100),
     "5.9MB": (5_900_000, 3, 20),
 }
-TYPED = {"small": "apps.typed_small", "apigw-http": "apps.typed_http"}
+TYPED = {"small": "typed_apps.typed_small", "apigw-http": "typed_apps.typed_http"}
 
 
 def peers(event: str) -> dict[str, list[str]]:
@@ -55,7 +55,7 @@ def peers(event: str) -> dict[str, list[str]]:
         "floor": [py, str(HERE / "floor.py")],
         "minlambda": [py, "-m", "minlambda", "apps.echo"],
         "minlambda-async": [py, "-m", "minlambda", "apps.echo_async"],
-        "minlambda-typed": [py, "-m", "minlambda", TYPED.get(event, "apps.typed_blob")],
+        "minlambda-typed": [py, "-m", "minlambda", TYPED.get(event, "typed_apps.typed_blob")],
     }
     if importlib.util.find_spec("awslambdaric") is not None:
         out["awslambdaric"] = [py, "-m", "awslambdaric", "apps.echo"]

@@ -90,6 +90,8 @@ class Runner:
         self.trace_env = TraceEnv()
         self.log_error = log_error
         self._loop: Any = None
+        if handler.is_async:
+            import asyncio  # noqa: F401 - at init, not in the first invocation's latency
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Serve events until the Runtime API fails (RuntimeAPIError) or `stop` is set."""
