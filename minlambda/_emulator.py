@@ -32,6 +32,8 @@ import uuid
 from collections import deque
 from typing import Any, Final
 
+from minlambda._transport import peer_closed
+
 __all__ = ["Emulator", "InvokeResult", "INVOKE_PATH"]
 
 INVOKE_PATH: Final = "/2015-03-31/functions/function/invocations"
@@ -520,14 +522,6 @@ class _Busy:
             self.emulator._cv.notify_all()
 
 
-def _peer_gone(sock: socket.socket) -> bool:
-    """True when the peer has closed `sock` (it is readable and at EOF, or reset)."""
-    try:
-        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-    except BlockingIOError:
-        return False
-    except OSError:
-        return True
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -655,7 +649,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "Lambda-Runtime-Invoked-Function-Arn": ARN_PREFIX + emulator.function_name,
         }
         headers.update(invocation.headers)
-        if _peer_gone(self.connection):
+        if peer_closed(self.connection):
             # a poll left behind by a runtime that died while idle: the event is for
             # the runtime that replaces it
             emulator._undeliver(invocation)

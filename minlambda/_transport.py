@@ -18,9 +18,18 @@ import socket
 import time
 from typing import Final
 
-from minlambda._http import NEED_DATA, Data, Head, ProtocolError, ResponseReader, _Sentinel
+from minlambda._http import (
+    NEED_DATA,
+    Data,
+    Head,
+    ProtocolError,
+    ResponseReader,
+    _Sentinel,
+    chunk,
+    last_chunk,
+)
 
-__all__ = ["Connection", "TransportError"]
+__all__ = ["Connection", "TransportError", "peer_closed"]
 
 # Connecting: Lambda's API is on the same host and answers at once; a refused or
 # unreachable port means it is not up (yet) or gone. Five tries with doubling
@@ -96,6 +105,46 @@ class Connection:
         except _StaleConnection as exc:
             self.close()
             raise TransportError(str(exc)) from exc.__cause__
+
+    def start_stream(self, head: bytes) -> None:
+        """Send the head of a request whose body follows in chunks (`send_chunk`,
+        then `end_stream`). A stream cannot be sent twice, so a kept-alive connection
+        the idle peer has closed is replaced before, not after."""
+        if self._sock is not None and peer_closed(self._sock):
+            self.close()
+        if self._sock is None:
+            self._connect()
+        self._send(head)
+
+    def send_chunk(self, data: bytes) -> None:
+        """One chunk of the body of the request `start_stream` began (not empty)."""
+        if len(data) <= _JOIN_LIMIT:
+            self._send(chunk(data))
+        else:
+            self._send(b"%x\r\n" % len(data))
+            self._send(data)
+            self._send(b"\r\n")
+
+    def end_stream(self, trailers: list[tuple[str, str]]) -> tuple[Head, bytes | bytearray]:
+        """End the streamed body with `trailers` and read the response."""
+        self._send(last_chunk(trailers))
+        sock = self._sock
+        assert sock is not None
+        try:
+            return self._receive(sock)
+        except _StaleConnection as exc:
+            self.close()
+            raise TransportError(str(exc)) from exc.__cause__
+
+    def _send(self, data: bytes | bytearray | memoryview) -> None:
+        sock = self._sock
+        if sock is None:
+            raise TransportError("The connection to the Runtime API was closed in the middle of a request")
+        try:
+            sock.sendall(data)
+        except OSError as exc:
+            self.close()
+            raise TransportError(f"Sending to the Runtime API failed: {exc}") from exc
 
     def _connect(self) -> None:
         pause = self._pause
@@ -230,6 +279,17 @@ class Connection:
                 f"The Runtime API stopped sending in the middle of a response for {BODY_STALL_TIMEOUT:g} s"
             )
         return TransportError(f"Reading from the Runtime API failed: {exc}")
+
+
+def peer_closed(sock: socket.socket) -> bool:
+    """True when the peer has closed `sock` (readable at EOF, or reset): a look at
+    the socket that neither blocks nor consumes anything."""
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 class _StaleConnection(Exception):
