@@ -13,8 +13,17 @@ from typing import Any, NoReturn
 
 from minlambda._context import Client, ClientContext, CognitoIdentity, Context
 from minlambda._handler import lambda_handler
+from minlambda._streaming import StreamingResponse
 
-__all__ = ["Client", "ClientContext", "CognitoIdentity", "Context", "lambda_handler", "serve"]
+__all__ = [
+    "Client",
+    "ClientContext",
+    "CognitoIdentity",
+    "Context",
+    "StreamingResponse",
+    "lambda_handler",
+    "serve",
+]
 __version__ = "0.1.0"
 
 

@@ -21,6 +21,7 @@ import http.client
 import http.server
 import json
 import os
+import queue
 import re
 import signal
 import socket
@@ -30,17 +31,22 @@ import time
 import urllib.parse
 import uuid
 from collections import deque
-from typing import Any, Final
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Final
 
 from minlambda._transport import peer_closed
 
-__all__ = ["Emulator", "InvokeResult", "INVOKE_PATH"]
+if TYPE_CHECKING:
+    from minlambda._invoker import InvokeResult
+
+__all__ = ["Emulator", "INVOKE_PATH"]
 
 INVOKE_PATH: Final = "/2015-03-31/functions/function/invocations"
 RUNTIME_PREFIX: Final = "/2018-06-01/runtime/"
 # Invoke API and Runtime API limits (RUNTIME_API.md section 8).
 MAX_REQUEST: Final = 6_291_456
 MAX_RESPONSE: Final = 6_291_556
+MAX_STREAM: Final = 200 * 1024 * 1024  # a streamed response (the platform's limit)
 # A runtime whose connection closed with an invocation in hand has this long to
 # reconnect and post before the invocation is reported as a crash.
 ORPHAN_GRACE: Final = 2.0
@@ -50,64 +56,13 @@ INIT_ALLOWANCE: Final = 10.0
 DEFAULT_TIMEOUT: Final = 300.0
 ARN_PREFIX: Final = "arn:aws:lambda:us-east-1:012345678912:function:"
 _PRINTABLE: Final = re.compile(r"[\x20-\x7e]{1,256}")
-
-
-class InvokeResult:
-    """What an invoker got back for one invocation.
-
-    Attributes
-    ----------
-    status : int
-        The HTTP status (200, also for function errors; 502 for an init failure or
-        a crashed runtime; 413 for a request over 6 MB).
-    headers : dict[str, str]
-        The response headers, names lower-cased.
-    payload : bytes
-        The response payload, or the error JSON.
-    """
-
-    __slots__ = ("status", "headers", "payload")
-
-    def __init__(self, status: int, headers: dict[str, str], payload: bytes) -> None:
-        self.status = status
-        self.headers = headers
-        self.payload = payload
-
-    @property
-    def ok(self) -> bool:
-        """True when the function returned normally."""
-        return self.status == 200 and "x-amz-function-error" not in self.headers
-
-    @property
-    def request_id(self) -> str | None:
-        """The invocation's request id."""
-        return self.headers.get("x-amzn-requestid")
-
-    def json(self) -> Any:
-        """The payload decoded as JSON."""
-        return json.loads(self.payload)
-
-    @property
-    def error(self) -> dict[str, Any] | None:
-        """The error JSON as a dict, or None for a successful invocation."""
-        if self.ok:
-            return None
-        try:
-            value = json.loads(self.payload)
-        except ValueError:
-            return {"errorType": None, "errorMessage": self.payload.decode("utf-8", "replace")}
-        return (
-            value if isinstance(value, dict) else {"errorType": None, "errorMessage": repr(value)}
-        )
-
-    @property
-    def error_type(self) -> str | None:
-        """The errorType of a failed invocation, else None."""
-        error = self.error
-        return None if error is None else error.get("errorType")
-
-    def __repr__(self) -> str:
-        return f"InvokeResult(status={self.status}, ok={self.ok}, payload={self.payload[:200]!r})"
+_ERROR_TRAILERS: Final = (
+    "Lambda-Runtime-Function-Error-Type",
+    "Lambda-Runtime-Function-Error-Body",
+)
+# chunks of a stream held between the runtime's POST and the invoker: a slow invoker
+# holds up the runtime (through TCP) instead of making the emulator buffer the stream
+STREAM_QUEUE: Final = 16
 
 
 class _Invocation:
@@ -136,7 +91,45 @@ class _Invocation:
         self.deadline = 0.0
         self.conn = 0
         self.orphaned: float | None = None
-        self.outcome: tuple[int, dict[str, str], bytes] | None = None
+        self.outcome: tuple[int, dict[str, str], bytes] | _Stream | None = None
+
+
+class _Stream:
+    """A streamed response on its way from the runtime's POST to the invoker."""
+
+    def __init__(self, content_type: str) -> None:
+        self.content_type = _one_line(content_type)
+        self.trailers: dict[str, str] = {}
+        self._queue: queue.Queue[bytes | None] = queue.Queue(STREAM_QUEUE)
+        self._abandoned = False
+
+    def put(self, data: bytes | None) -> None:
+        while not self._abandoned:
+            try:
+                self._queue.put(data, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def finish(self, trailers: dict[str, str]) -> None:
+        self.trailers = trailers
+        self.put(None)
+
+    def get(self, deadline: float) -> bytes | None:
+        """The next chunk, None at the end (or, past the deadline, a timeout)."""
+        try:
+            return self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            self.trailers = {"lambda-runtime-function-error-type": "Sandbox.Timedout"}
+            self.abandon()
+            return None
+
+    def abandon(self) -> None:
+        self._abandoned = True
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ")
 
 
 class Emulator:
@@ -263,36 +256,21 @@ class Emulator:
         `identity` ({"cognitoIdentityId": ..., "cognitoIdentityPoolId": ...}) and
         `timeout` (seconds, this invocation only) in minlambda's own headers.
         """
-        body = event if isinstance(event, (bytes, bytearray)) else json.dumps(event).encode()
-        headers = {"Content-Type": "application/json"}
-        if client_context is not None:
-            raw = (
-                client_context
-                if isinstance(client_context, (bytes, str))
-                else json.dumps(client_context)
-            )
-            raw_bytes = raw.encode() if isinstance(raw, str) else raw
-            headers["X-Amz-Client-Context"] = base64.b64encode(raw_bytes).decode()
-        if identity is not None:
-            headers["X-Minlambda-Cognito-Identity"] = (
-                identity if isinstance(identity, str) else json.dumps(identity)
-            )
-        if tenant_id is not None:
-            headers["X-Amz-Tenant-Id"] = tenant_id
-        if timeout is not None:
-            headers["X-Minlambda-Timeout"] = repr(float(timeout))
-        conn = http.client.HTTPConnection(self.host, self.port)
-        try:
-            conn.request("POST", INVOKE_PATH, body=bytes(body), headers=headers)
-            answer = conn.getresponse()
-            data = answer.read()
-            return InvokeResult(answer.status, {k.lower(): v for k, v in answer.getheaders()}, data)
-        finally:
-            conn.close()
+        from minlambda._invoker import invoke
+
+        return invoke(
+            self.host,
+            self.port,
+            event,
+            client_context=client_context,
+            identity=identity,
+            tenant_id=tenant_id,
+            timeout=timeout,
+        )
 
     def _invoke(
         self, payload: bytes, headers: dict[str, str], timeout: float, request_id: str
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> tuple[int, dict[str, str], bytes] | _Stream:
         invocation = _Invocation(request_id, payload, headers, timeout)
         with self._cv:
             if self._init_error is not None:
@@ -389,15 +367,7 @@ class Emulator:
         with self._cv:
             invocation = self._running.get(request_id)
             if invocation is None:
-                if request_id in self._timed_out:
-                    return 410, _api_error("Invoke timeout", "InvokeTimeout")
-                if request_id in self._completed:
-                    return 403, _api_error(
-                        "State transition from ResponseSent to ResponseSent failed for runtime. "
-                        "Error: State transition is not allowed",
-                        "InvalidStateTransition",
-                    )
-                return 400, _api_error("Invalid request ID", "InvalidRequestID")
+                return self._unknown_result(request_id)
             del self._running[request_id]
             self._completed.append(request_id)
             if size > MAX_RESPONSE:
@@ -426,6 +396,29 @@ class Emulator:
                 status, answer = 202, b'{"status":"OK"}\n'
             self._cv.notify_all()
             return status, answer
+
+    def _start_stream(self, request_id: str, content_type: str) -> _Stream | tuple[int, bytes]:
+        """A streamed response begins: the invoker gets a _Stream to forward."""
+        with self._cv:
+            invocation = self._running.get(request_id)
+            if invocation is None:
+                return self._unknown_result(request_id)
+            del self._running[request_id]
+            self._completed.append(request_id)
+            stream = invocation.outcome = _Stream(content_type)
+            self._cv.notify_all()
+            return stream
+
+    def _unknown_result(self, request_id: str) -> tuple[int, bytes]:
+        if request_id in self._timed_out:
+            return 410, _api_error("Invoke timeout", "InvokeTimeout")
+        if request_id in self._completed:
+            return 403, _api_error(
+                "State transition from ResponseSent to ResponseSent failed for runtime. "
+                "Error: State transition is not allowed",
+                "InvalidStateTransition",
+            )
+        return 400, _api_error("Invalid request ID", "InvalidRequestID")
 
     def _post_init_error(self, error_type: str, body: bytes) -> tuple[int, bytes]:
         with self._cv:
@@ -522,8 +515,6 @@ class _Busy:
             self.emulator._cv.notify_all()
 
 
-
-
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
@@ -577,6 +568,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _chunked_body(self, limit: int) -> tuple[bytes, int]:
         parts: list[bytes] = []
         size_total = 0
+        trailers: dict[str, str] = {}
+        for data in self._chunks(trailers):
+            if size_total <= limit:
+                parts.append(data)
+            size_total += len(data)
+        return b"".join(parts)[: limit + 1], size_total
+
+    def _chunks(self, trailers: dict[str, str]) -> Iterator[bytes]:
+        """The chunks of a chunked request body, as they arrive; its trailer fields
+        go into `trailers` (names lower-cased) at the end."""
         while True:
             line = self.rfile.readline(4098)
             try:
@@ -588,12 +589,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             data = self.rfile.read(size)
             if len(data) < size or self.rfile.read(2) != b"\r\n":
                 raise _BadRequest("truncated chunk")
-            if size_total <= limit:
-                parts.append(data)
-            size_total += size
-        while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-            pass  # trailer fields: read and dropped (AWS's emulator ignores them too)
-        return b"".join(parts)[: limit + 1], size_total
+            yield data
+        while (line := self.rfile.readline(65537)) not in (b"\r\n", b"\n", b""):
+            name, colon, value = line.decode("latin-1").partition(":")
+            if colon:
+                trailers[name.strip().lower()] = _one_line(value.strip())
 
     # -- routes ------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
@@ -664,6 +664,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _serve_result(self, path: str) -> None:
         rest = path[len(RUNTIME_PREFIX + "invocation/") :]
         raw_id, _, kind = rest.rpartition("/")
+        streaming = (
+            self.headers.get("Lambda-Runtime-Function-Response-Mode", "").strip() == "streaming"
+        )
+        if kind == "response" and raw_id and streaming:
+            return self._serve_stream(urllib.parse.unquote(raw_id))
         body, size = self._body(MAX_RESPONSE)
         if kind not in ("response", "error") or not raw_id:
             self._reply(404, _api_error("Unknown path", "NotFound"))
@@ -671,6 +676,52 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         request_id = urllib.parse.unquote(raw_id)
         headers = {k.lower(): v for k, v in self.headers.items()}
         self._reply(*self.server.emulator._result(request_id, kind, body, size, headers))
+
+    def _serve_stream(self, request_id: str) -> None:
+        emulator = self.server.emulator
+        content_type = self.headers.get("Content-Type") or "application/octet-stream"
+        stream = emulator._start_stream(request_id, content_type)
+        if not isinstance(stream, _Stream):
+            self._body(0)
+            self._reply(*stream)
+            return
+        trailers: dict[str, str] = {}
+        try:
+            if self.headers.get("Transfer-Encoding", "").strip().lower() == "chunked":
+                for data in self._chunks(trailers):
+                    stream.put(data)
+            else:
+                stream.put(self._body(MAX_STREAM)[0])
+        except (_BadRequest, OSError):
+            stream.finish({"lambda-runtime-function-error-type": "Runtime.TruncatedResponse"})
+            raise
+        stream.finish(trailers)
+        self._reply(202, b'{"status":"OK"}\n')
+
+    def _reply_stream(self, stream: _Stream, request_id: str, deadline: float) -> None:
+        # the invoker's side of a streamed response: chunked, as the chunks come,
+        # and an error the runtime reported in its trailers goes out in ours
+        self.send_response(200)
+        for name, value in _headers(request_id).items():
+            self.send_header(name, stream.content_type if name == "Content-Type" else value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Trailer", "X-Amz-Function-Error, " + ", ".join(_ERROR_TRAILERS))
+        self.end_headers()
+        try:
+            while (data := stream.get(deadline)) is not None:
+                self.wfile.write(b"%x\r\n%b\r\n" % (len(data), data))
+        except OSError:
+            stream.abandon()  # the invoker went away: the runtime's chunks are dropped
+            raise
+        end = b"0\r\n"
+        error_type = stream.trailers.get("lambda-runtime-function-error-type")
+        if error_type:
+            end += b"X-Amz-Function-Error: Unhandled\r\n"
+            for trailer in _ERROR_TRAILERS:
+                text = stream.trailers.get(trailer.lower())
+                if text:
+                    end += f"{trailer}: {text}\r\n".encode("latin-1", "replace")
+        self.wfile.write(end + b"\r\n")
 
     def _serve_invoke(self) -> None:
         emulator = self.server.emulator
@@ -700,8 +751,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 {"Content-Type": "application/json", "X-Amzn-RequestId": request_id},
             )
             return
-        status, headers, payload = emulator._invoke(body, runtime_headers, timeout, request_id)
-        self._reply(status, payload, headers)
+        outcome = emulator._invoke(body, runtime_headers, timeout, request_id)
+        if isinstance(outcome, _Stream):
+            self._reply_stream(outcome, request_id, time.monotonic() + timeout)
+        else:
+            status, headers, payload = outcome
+            self._reply(status, payload, headers)
 
     def _runtime_headers(self) -> dict[str, str]:
         # every value is re-serialised or checked: nothing a caller sends reaches

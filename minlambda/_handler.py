@@ -49,6 +49,8 @@ class Handler:
         "response_type",
         "arity",
         "is_async",
+        "uses_loop",
+        "stream",
         "raw_event",
         "_decode",
         "_encode",
@@ -62,6 +64,7 @@ class Handler:
         event: Any = _UNSET,
         response: Any = _UNSET,
         name: str | None = None,
+        stream: bool = False,
     ) -> None:
         where = _describe(func)
         if not callable(func):
@@ -74,6 +77,12 @@ class Handler:
         params, first = _parameters(func, where)
         self.arity = params
         self.is_async = inspect.iscoroutinefunction(func)
+        self.uses_loop = self.is_async or inspect.isasyncgenfunction(func)
+        # a streaming handler's chunks need no response schema; an async generator
+        # needs the event loop as much as a coroutine does
+        self.stream = stream
+        if stream:
+            response = Any
         annotations = _annotations(func)
         if event is _UNSET:
             event = _resolve(func, annotations.get(first, Any), where, "event") if first else Any
@@ -150,12 +159,18 @@ def lambda_handler(func: F, /) -> F: ...
 
 @overload
 def lambda_handler(
-    *, event: Any = ..., response: Any = ..., name: str | None = None
+    *, event: Any = ..., response: Any = ..., name: str | None = None, stream: bool = False
 ) -> Callable[[F], F]: ...
 
 
 def lambda_handler(
-    func: Any = None, /, *, event: Any = _UNSET, response: Any = _UNSET, name: str | None = None
+    func: Any = None,
+    /,
+    *,
+    event: Any = _UNSET,
+    response: Any = _UNSET,
+    name: str | None = None,
+    stream: bool = False,
 ) -> Any:
     """Register a function as a Lambda handler.
 
@@ -171,6 +186,10 @@ def lambda_handler(
         The response schema; defaults to the return annotation, else ``Any``.
     name : str, optional
         The registered name; defaults to ``"<module>.<function>"``.
+    stream : bool, optional
+        Stream the response: the handler returns (or is) an iterator or async
+        iterator of bytes/str chunks, or a `StreamingResponse`; each chunk is sent
+        as it is produced.
 
     Returns
     -------
@@ -184,7 +203,7 @@ def lambda_handler(
     """
 
     def register(fn: F) -> F:
-        handler = Handler(fn, event=event, response=response, name=name)
+        handler = Handler(fn, event=event, response=response, name=name, stream=stream)
         try:
             setattr(fn, _ATTRIBUTE, handler)
         except (AttributeError, TypeError):

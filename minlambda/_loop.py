@@ -30,6 +30,7 @@ from minlambda._errors import RuntimeFault
 from minlambda._handler import Handler
 from minlambda._http import ProtocolError
 from minlambda._runtime_api import InvalidInvocation, Invocation, RuntimeAPI, RuntimeAPIError
+from minlambda._streaming import HTTP_INTEGRATION, StreamingResponse, chunks
 
 if TYPE_CHECKING:
     import threading
@@ -90,7 +91,7 @@ class Runner:
         self.trace_env = TraceEnv()
         self.log_error = log_error
         self._loop: Any = None
-        if handler.is_async:
+        if handler.uses_loop:
             import asyncio  # noqa: F401 - at init, not in the first invocation's latency
 
     def run(self, stop: threading.Event | None = None) -> None:
@@ -132,14 +133,11 @@ class Runner:
             else:
                 result = handler.func()
             if handler.is_async:
-                loop = self._loop or self._start_event_loop()
-                result = loop.run_until_complete(result)
+                result = self.run_coroutine(result)
         except Exception as exc:
-            error_type, message, stack = _errors.exception_fault(exc)
-            self.log_error(error_type, message, stack)
-            body = _errors.payload(error_type, message, invocation.request_id, stack)
-            self._post_error(invocation, body, _errors.header_value(error_type))
-            return
+            return self._post_exception(invocation, exc)
+        if handler.stream:
+            return self._stream(invocation, result)
         try:
             data, content_type = handler.encode(result)
         except RuntimeFault as fault:
@@ -150,6 +148,55 @@ class Runner:
             self.api.warn(
                 f"The answer to POST response for {invocation.request_id!r} was malformed: {exc}"
             )
+
+    def run_coroutine(self, coroutine: Any) -> Any:
+        """Run a coroutine of the handler's to completion on the process's loop."""
+        loop = self._loop or self._start_event_loop()
+        return loop.run_until_complete(coroutine)
+
+    def _stream(self, invocation: Invocation, result: Any) -> None:
+        # nothing goes out before the first chunk: until then a failure is an
+        # ordinary error post; after it, the stream ends with the error trailers
+        response = result if isinstance(result, StreamingResponse) else None
+        try:
+            pull = chunks(result if response is None else response.body, self.run_coroutine)
+            prelude = b"" if response is None else response.prelude()
+            first = _first_chunk(pull)
+        except Exception as exc:
+            return self._post_exception(invocation, exc)
+        api = self.api
+        api.open_stream(
+            invocation, "application/octet-stream" if response is None else HTTP_INTEGRATION
+        )
+        api.stream(prelude)
+        api.stream(first or b"")
+        while first is not None:
+            try:
+                data = pull()
+            except StopIteration:
+                break
+            except Exception as exc:
+                error_type, message, stack = _errors.exception_fault(exc)
+                self.log_error(error_type, message, stack)
+                body = _errors.payload(error_type, message, invocation.request_id, stack)
+                self._end_stream(invocation, _errors.header_value(error_type), body)
+                return
+            api.stream(data)
+        self._end_stream(invocation, None, b"")
+
+    def _end_stream(self, invocation: Invocation, error_type: str | None, body: bytes) -> None:
+        try:
+            self.api.close_stream(invocation, error_type, body)
+        except ProtocolError as exc:
+            self.api.warn(
+                f"The answer to a streamed response for {invocation.request_id!r} was malformed: {exc}"
+            )
+
+    def _post_exception(self, invocation: Invocation, exc: Exception) -> None:
+        error_type, message, stack = _errors.exception_fault(exc)
+        self.log_error(error_type, message, stack)
+        body = _errors.payload(error_type, message, invocation.request_id, stack)
+        self._post_error(invocation, body, _errors.header_value(error_type))
 
     def close(self) -> None:
         """Close the event loop of async handlers (the local emulator and tests; in
@@ -205,3 +252,14 @@ class Runner:
             self.api.warn(
                 f"The answer to POST error for {invocation.request_id!r} was malformed: {exc}"
             )
+
+
+def _first_chunk(pull: Callable[[], bytes]) -> bytes | None:
+    """The first non-empty chunk, or None when the stream is empty."""
+    while True:
+        try:
+            data = pull()
+        except StopIteration:
+            return None
+        if data:
+            return data

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from typing import Final
 
-from minlambda._http import ProtocolError, request_head
+from minlambda._http import Head, ProtocolError, request_head
 from minlambda._transport import Connection, TransportError
 
 __all__ = [
@@ -34,6 +34,8 @@ NEXT_PATH: Final = f"/{API_VERSION}/runtime/invocation/next"
 INIT_ERROR_PATH: Final = f"/{API_VERSION}/runtime/init/error"
 USER_AGENT: Final = "minlambda/0.1"
 ERROR_TYPE_HEADER: Final = "Lambda-Runtime-Function-Error-Type"
+ERROR_BODY_HEADER: Final = "Lambda-Runtime-Function-Error-Body"
+RESPONSE_MODE_HEADER: Final = "Lambda-Runtime-Function-Response-Mode"
 INVOCATION_ID_HEADER: Final = "Lambda-Runtime-Invocation-Id"
 
 # Request ids go into the request path: anything outside these characters is
@@ -173,6 +175,49 @@ class RuntimeAPI:
         path = f"/{API_VERSION}/runtime/invocation/{invocation.path_id}/error"
         return self._post(path, headers, body)
 
+    def open_stream(self, invocation: Invocation, content_type: str) -> None:
+        """Begin a streamed POST .../response (then `stream`, then `close_stream`)."""
+        headers = [
+            ("Content-Type", content_type),
+            (RESPONSE_MODE_HEADER, "streaming"),
+            ("Trailer", f"{ERROR_TYPE_HEADER}, {ERROR_BODY_HEADER}"),
+        ]
+        if invocation.invocation_id is not None:
+            headers.append((INVOCATION_ID_HEADER, invocation.invocation_id))
+        path = f"/{API_VERSION}/runtime/invocation/{invocation.path_id}/response"
+        head = request_head("POST", path, self.address, headers, chunked=True)
+        try:
+            self.connection.start_stream(head)
+        except TransportError as exc:
+            raise RuntimeAPIError(f"POST {path} failed: {exc}") from exc
+
+    def stream(self, data: bytes) -> None:
+        """One chunk of the open stream (empty chunks are skipped: one would end it)."""
+        if data:
+            try:
+                self.connection.send_chunk(data)
+            except TransportError as exc:
+                raise RuntimeAPIError(f"Streaming a response failed: {exc}") from exc
+
+    def close_stream(
+        self, invocation: Invocation, error_type: str | None = None, error_body: bytes = b""
+    ) -> int:
+        """End the open stream; with `error_type`, in error: the trailers carry the type
+        and the base64 of the error JSON."""
+        trailers = []
+        if error_type is not None:
+            import base64
+
+            trailers = [
+                (ERROR_TYPE_HEADER, error_type),
+                (ERROR_BODY_HEADER, base64.b64encode(error_body).decode("ascii")),
+            ]
+        try:
+            response, answer = self.connection.end_stream(trailers)
+        except TransportError as exc:
+            raise RuntimeAPIError(f"Ending a streamed response failed: {exc}") from exc
+        return self._check(response, answer, f"invocation/{invocation.path_id}/response")
+
     def init_error(self, body: bytes, error_type: str) -> int:
         """POST /runtime/init/error (before the first /next only)."""
         headers = [("Content-Type", "application/json"), (ERROR_TYPE_HEADER, error_type)]
@@ -183,11 +228,14 @@ class RuntimeAPI:
         return self._send(head, body, path.rpartition("/runtime/")[2])
 
     def _send(self, head: bytes, body: bytes, path: str) -> int:
-        what = f"POST {path}"
         try:
             response, answer = self.connection.request(head, body)
         except TransportError as exc:
-            raise RuntimeAPIError(f"{what} failed: {exc}") from exc
+            raise RuntimeAPIError(f"POST {path} failed: {exc}") from exc
+        return self._check(response, answer, path)
+
+    def _check(self, response: Head, answer: bytes | bytearray, path: str) -> int:
+        what = f"POST {path}"
         status = response.status
         if status < 300:
             return status

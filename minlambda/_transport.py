@@ -139,7 +139,9 @@ class Connection:
     def _send(self, data: bytes | bytearray | memoryview) -> None:
         sock = self._sock
         if sock is None:
-            raise TransportError("The connection to the Runtime API was closed in the middle of a request")
+            raise TransportError(
+                "The connection to the Runtime API was closed in the middle of a request"
+            )
         try:
             sock.sendall(data)
         except OSError as exc:

@@ -25,9 +25,10 @@ from typing import Any
 
 from minlambda._bootstrap import resolve
 from minlambda._context import FunctionInfo
-from minlambda._emulator import Emulator, InvokeResult
+from minlambda._emulator import Emulator
 from minlambda._errors import RuntimeFault, header_value, payload
 from minlambda._handler import Handler
+from minlambda._invoker import InvokeResult
 from minlambda._loop import Runner
 from minlambda._runtime_api import RuntimeAPI, RuntimeAPIError
 

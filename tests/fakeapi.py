@@ -82,6 +82,9 @@ class Request:
     body: bytes
     raw: bytes  # the head and body bytes as received (chunked bodies as framed)
     framing: str  # "length", "chunked" or "none"
+    trailers: list[tuple[str, str]] = field(default_factory=list)
+    chunk_times: list[float] = field(default_factory=list)  # time.monotonic() when each chunk arrived
+    size: int = 0  # body bytes received (the body itself may be cut at keep_body)
 
     def header(self, name: str) -> str | None:
         for key, value in self.headers:
@@ -109,8 +112,12 @@ class FakeAPI:
     """The fake Runtime API; `after` says what a /next gets once the script is used up:
     "hold" (wait until stop), "500", "403" or "gone" (stop listening, close everything)."""
 
-    def __init__(self, script: list[Event] | None = None, *, after: str = "hold", init_status: int = 202) -> None:
+    def __init__(self, script: list[Event] | None = None, *, after: str = "hold", init_status: int = 202,
+                 keep_body: int = 64 * 1024 * 1024, read_delay: float = 0.0) -> None:
         self.script = list(script or [])
+        self.keep_body = keep_body
+        self.chunk_log: list[tuple[float, int]] = []  # every chunk of a chunked request, as it arrives
+        self.read_delay = read_delay  # pause before each chunk of a streamed body: a slow reader
         self.init_status = init_status
         self.after = after
         self.requests: list[Request] = []
@@ -245,6 +252,9 @@ class FakeAPI:
         names = [k.lower() for k, _ in headers]
         if "transfer-encoding" in names and "content-length" in names:
             raise _Malformed("both framings")
+        trailers: list[tuple[str, str]] = []
+        chunk_times: list[float] = []
+        total = 0
         if "transfer-encoding" in names:
             body = bytearray()
             while True:
@@ -253,25 +263,39 @@ class FakeAPI:
                 size = int(size_line.split(b";")[0], 16)
                 if size == 0:
                     break
+                if self.read_delay:
+                    time.sleep(self.read_delay)
                 chunk = reader.read(size + 2)
-                raw += chunk
+                chunk_times.append(time.monotonic())
+                with self._cv:
+                    self.chunk_log.append((time.monotonic(), size))
+                    self._cv.notify_all()
+                total += size
+                if len(raw) < self.keep_body:
+                    raw += chunk
                 if chunk[-2:] != b"\r\n":
                     raise _Malformed("chunk not followed by CRLF")
-                body += chunk[:-2]
+                body += chunk[:-2] if len(body) < self.keep_body else b""
             while True:
                 trailer = reader.readline(65537)
                 raw += trailer
                 if trailer == b"\r\n":
                     break
+                name, _, value = trailer[:-2].partition(b":")
+                trailers.append((name.decode("ascii"), value.strip().decode("utf-8")))
             framing = "chunked"
         elif "content-length" in names:
             length = int(dict((k.lower(), v) for k, v in headers)["content-length"])
             body = bytearray(reader.read(length))
+            total = length
             raw += body
             framing = "length"
         else:
             body, framing = bytearray(), "none"
-        return Request(conn_id, method, target, version[5:], headers, bytes(body), bytes(raw), framing)
+        if len(raw) > self.keep_body:
+            raw = raw[: self.keep_body]  # a 50 MB stream is counted, not kept
+        return Request(conn_id, method, target, version[5:], headers, bytes(body), bytes(raw), framing,
+                       trailers, chunk_times, total)
 
     def _take(self) -> Event | str | None:
         with self._cv:
