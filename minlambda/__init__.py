@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any, NoReturn
 
-from minlambda._context import Client, ClientContext, CognitoIdentity, Context
+from minlambda._context import Client, ClientContext, CognitoIdentity, Context, current_context
 from minlambda._handler import lambda_handler
 from minlambda._streaming import StreamingResponse
 
@@ -21,6 +21,7 @@ __all__ = [
     "CognitoIdentity",
     "Context",
     "StreamingResponse",
+    "current_context",
     "lambda_handler",
     "serve",
 ]

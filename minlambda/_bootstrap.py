@@ -186,7 +186,16 @@ def run_lambda(address: str, load: Callable[[], Handler]) -> NoReturn:
     except RuntimeFault as fault:
         fail_init(api, fault)
     try:
-        Runner(handler, api).run()
+        if not os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"):
+            Runner(handler, api).run()
+        else:
+            from minlambda._concurrency import Workers, max_concurrency
+
+            count = max_concurrency()
+            if count is None:
+                Runner(handler, api).run()
+            api.close()
+            raise Workers(handler, address, count or 1).start().wait()
     except RuntimeAPIError as exc:
         _exit(f"the Runtime API failed, exiting: {exc}")
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import msgspec
@@ -19,13 +20,28 @@ __all__ = [
     "ClientContext",
     "CognitoIdentity",
     "Context",
+    "CURRENT",
     "FunctionInfo",
+    "current_context",
     "invocation_context",
     "parse_client_context",
     "parse_identity",
 ]
 
 _decode_json = msgspec.json.Decoder().decode
+
+# The Context of the invocation running in this thread or task (None outside one).
+CURRENT: ContextVar[Context | None] = ContextVar("minlambda_context", default=None)
+
+
+def current_context() -> Context | None:
+    """The Context of the invocation being handled, from anywhere in its code.
+
+    Per thread and per asyncio task (a contextvar), so it is right under Lambda
+    Managed Instances too, where several invocations run at once. None outside an
+    invocation.
+    """
+    return CURRENT.get()
 
 
 class CognitoIdentity:

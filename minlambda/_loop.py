@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from minlambda import _errors
 from minlambda._context import (
+    CURRENT,
     Context,
     FunctionInfo,
     invocation_context,
@@ -35,7 +36,7 @@ from minlambda._streaming import HTTP_INTEGRATION, StreamingResponse, chunks
 if TYPE_CHECKING:
     import threading
 
-__all__ = ["Runner", "TraceEnv", "log_error"]
+__all__ = ["Runner", "TraceEnv", "json_log_error", "log_error"]
 
 TRACE_ENV: Final = "_X_AMZN_TRACE_ID"
 # After a malformed answer to /next, wait before asking again, doubling up to this
@@ -74,6 +75,24 @@ def log_error(error_type: str, message: str, stack: list[str]) -> None:
     sys.stderr.flush()
 
 
+def json_log_error(error_type: str, message: str, stack: list[str]) -> None:
+    """The unhandled-error log as one JSON line, as the platform logs under Lambda
+    Managed Instances (where logs are JSON and carry the request id)."""
+    context = CURRENT.get()
+    record = {
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "level": "ERROR",
+        "message": f"{error_type}: {message}",
+        "logger": "minlambda",
+        "requestId": context.aws_request_id if context is not None else "",
+        "errorType": error_type,
+        "errorMessage": message,
+        "stackTrace": stack,
+    }
+    sys.stderr.write(_errors.json_line(record))
+    sys.stderr.flush()
+
+
 class Runner:
     """Runs one handler against one Runtime API."""
 
@@ -84,12 +103,19 @@ class Runner:
         *,
         log_error: Callable[[str, str, list[str]], None] = log_error,
         function: FunctionInfo | None = None,
+        concurrent: bool = False,
+        shared_loop: Any = None,
     ) -> None:
         self.handler = handler
         self.api = api
         self.function = function if function is not None else FunctionInfo()
-        self.trace_env = TraceEnv()
+        # `concurrent`: this runner is one of several workers (Lambda Managed
+        # Instances); the process-wide trace variable means nothing then and is left
+        # alone. Their async handlers run on `shared_loop`, in a thread of its own.
+        self.trace_env: TraceEnv | None = None if concurrent else TraceEnv()
         self.log_error = log_error
+        self._shared_loop = shared_loop
+        self._context: Context | None = None
         self._loop: Any = None
         if handler.uses_loop:
             import asyncio  # noqa: F401 - at init, not in the first invocation's latency
@@ -117,13 +143,21 @@ class Runner:
     def handle(self, invocation: Invocation) -> None:
         """Run the handler on one event and post its result or error."""
         handler = self.handler
-        headers = invocation.headers
-        self.trace_env.set(headers.get("lambda-runtime-trace-id"))
+        if self.trace_env is not None:
+            self.trace_env.set(invocation.headers.get("lambda-runtime-trace-id"))
         try:
-            context = self.context(invocation)
+            context = self._context = self.context(invocation)
             event = handler.decode(invocation.body)
         except RuntimeFault as fault:
             return self._post_fault(invocation, fault)
+        token = CURRENT.set(context)
+        try:
+            self._call(invocation, event, context)
+        finally:
+            CURRENT.reset(token)
+
+    def _call(self, invocation: Invocation, event: Any, context: Context) -> None:
+        handler = self.handler
         try:
             arity = handler.arity
             if arity == 2:
@@ -151,6 +185,14 @@ class Runner:
 
     def run_coroutine(self, coroutine: Any) -> Any:
         """Run a coroutine of the handler's to completion on the process's loop."""
+        if self._shared_loop is not None:
+            import asyncio
+
+            # a task of its own on the shared loop, with this invocation's Context
+            task = asyncio.run_coroutine_threadsafe(
+                _in_context(coroutine, self._context), self._shared_loop
+            )
+            return task.result()
         loop = self._loop or self._start_event_loop()
         return loop.run_until_complete(coroutine)
 
@@ -263,3 +305,8 @@ def _first_chunk(pull: Callable[[], bytes]) -> bytes | None:
             return None
         if data:
             return data
+
+
+async def _in_context(coroutine: Any, context: Context | None) -> Any:
+    CURRENT.set(context)  # a task runs in a copy of the context: this stays in it
+    return await coroutine

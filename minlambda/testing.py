@@ -24,6 +24,7 @@ import threading
 from typing import Any
 
 from minlambda._bootstrap import resolve
+from minlambda._concurrency import Workers
 from minlambda._context import FunctionInfo
 from minlambda._emulator import Emulator
 from minlambda._errors import RuntimeFault, header_value, payload
@@ -63,15 +64,26 @@ class LocalRuntime:
         The function timeout in seconds (default 300, or AWS_LAMBDA_FUNCTION_TIMEOUT).
     function_name : str, optional
         The function name the Context and ARN report.
+    max_concurrency : int, optional
+        Serve this many invocations at once, as under Lambda Managed Instances
+        (``AWS_LAMBDA_MAX_CONCURRENCY``): that many workers, each on its own
+        connection; an ``async def`` handler's invocations overlap on one event loop.
 
     An init failure (a handler string that does not import, say) is reported the way
     the platform reports it: every invocation answers 502 with the init error.
     """
 
     def __init__(
-        self, handler: Any, *, timeout: float | None = None, function_name: str | None = None
+        self,
+        handler: Any,
+        *,
+        timeout: float | None = None,
+        function_name: str | None = None,
+        max_concurrency: int | None = None,
     ) -> None:
         self.emulator = Emulator(timeout=timeout, function_name=function_name)
+        self.max_concurrency = max_concurrency
+        self._workers: Workers | None = None
         self._target = handler
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -112,6 +124,15 @@ class LocalRuntime:
             self.init_error = fault
             body = payload(fault.error_type, fault.message, "", fault.stack, fault.details)
             self._api.init_error(body, header_value(fault.error_type))
+            return
+        if self.max_concurrency:
+            self._workers = Workers(
+                self.handler,
+                self.emulator.runtime_api,
+                self.max_concurrency,
+                function=local_function(self.emulator),
+                warn=_warn,
+            ).start()
             return
         runner = self._runner = Runner(
             self.handler, self._api, function=local_function(self.emulator)
@@ -159,6 +180,8 @@ class LocalRuntime:
     def close(self) -> None:
         """Stop the runtime thread and the emulator."""
         self._stop.set()
+        if self._workers is not None:
+            self._workers.close()
         if self._api is not None:
             self._api.connection.abort()
         self.emulator.close()
@@ -168,7 +191,8 @@ class LocalRuntime:
             self._api.close()
         if self._runner is not None:
             self._runner.close()
-            self._runner.trace_env.set(None)
+            if self._runner.trace_env is not None:
+                self._runner.trace_env.set(None)
 
     def __enter__(self) -> LocalRuntime:
         return self.start()

@@ -24,8 +24,7 @@ TRAILER_NAMES = "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Err
 
 @lambda_handler(stream=True)
 def words(event: dict[str, Any]):
-    for word in event["words"]:
-        yield word
+    yield from event["words"]
 
 
 @lambda_handler(stream=True)

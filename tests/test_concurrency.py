@@ -1,0 +1,138 @@
+"""Lambda Managed Instances: N invocations at once, per-invocation state in
+contextvars, init once, failures isolated. Real sockets, real threads and processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from fakeapi import Event
+
+from minlambda import current_context, lambda_handler
+from minlambda.testing import LocalRuntime
+
+
+def sleepy(event: dict[str, Any]) -> dict[str, Any]:
+    started = time.monotonic()
+    time.sleep(event["sleep"])
+    if event.get("fail"):
+        raise RuntimeError("this one fails")
+    if event.get("exit"):
+        raise SystemExit(3)
+    context = current_context()
+    return {"started": started, "ended": time.monotonic(), "request_id": context.aws_request_id,
+            "thread": threading.get_ident()}
+
+
+async def napping(event: dict[str, Any]) -> dict[str, Any]:
+    mine = current_context().aws_request_id
+    started = time.monotonic()
+    await asyncio.sleep(event["sleep"])
+    return {"started": started, "ended": time.monotonic(), "loop": id(asyncio.get_running_loop()),
+            "request_id": mine, "same_context": current_context().aws_request_id == mine}
+
+
+def _all(runtime: LocalRuntime, events: list[dict[str, Any]]):
+    with ThreadPoolExecutor(len(events)) as pool:
+        return list(pool.map(runtime.invoke, events))
+
+
+def _overlap(replies: list[dict[str, Any]]) -> bool:
+    """Every invocation was running at one moment: the last start precedes the first end."""
+    return max(r["started"] for r in replies) < min(r["ended"] for r in replies)
+
+
+@pytest.mark.parametrize("handler", [sleepy, napping], ids=["threads", "async-tasks"])
+def test_n_invocations_run_at_once(handler):
+    with LocalRuntime(handler, max_concurrency=4) as runtime:
+        results = _all(runtime, [{"sleep": 0.4}] * 4)
+    assert all(r.ok for r in results), results
+    replies = [r.json() for r in results]
+    assert _overlap(replies)
+    assert [r["request_id"] for r in replies] == [r.request_id for r in results]
+
+
+def test_async_invocations_share_one_loop_and_keep_their_context():
+    with LocalRuntime(napping, max_concurrency=6) as runtime:
+        replies = [r.json() for r in _all(runtime, [{"sleep": 0.05 * i} for i in range(6)])]
+    assert len({r["loop"] for r in replies}) == 1
+    assert all(r["same_context"] for r in replies)
+    assert len({r["request_id"] for r in replies}) == 6
+
+
+def test_sync_invocations_run_in_worker_threads():
+    with LocalRuntime(sleepy, max_concurrency=3) as runtime:
+        replies = [r.json() for r in _all(runtime, [{"sleep": 0.3}] * 3)]
+    assert len({r["thread"] for r in replies}) == 3
+    assert current_context() is None  # nothing leaks into the caller's thread
+
+
+def test_one_failing_invocation_leaves_the_others_intact():
+    events = [{"sleep": 0.3}, {"sleep": 0.1, "fail": True}, {"sleep": 0.3}, {"sleep": 0.1, "exit": True}]
+    with LocalRuntime(sleepy, max_concurrency=4, timeout=3) as runtime:
+        results = _all(runtime, events)
+        assert results[0].ok and results[2].ok
+        assert results[1].error_type == "RuntimeError"
+        # SystemExit took its worker down: that worker is started again
+        after = _all(runtime, [{"sleep": 0.2}] * 4)
+    assert all(r.ok for r in after), after
+    assert _overlap([r.json() for r in after])
+
+
+def test_contextvars_never_leak_between_invocations():
+    seen: list[tuple[str, str | None]] = []
+
+    @lambda_handler
+    def record(event, context):
+        before = current_context()
+        time.sleep(0.05)
+        seen.append((context.aws_request_id, before and before.aws_request_id))
+        return current_context().aws_request_id
+
+    with LocalRuntime(record, max_concurrency=3) as runtime:
+        results = _all(runtime, [{}] * 9)
+    assert [r.json() for r in results] == [r.request_id for r in results]
+    assert all(mine == seen_id for mine, seen_id in seen)
+
+
+# -- the process, as Lambda runs it ---------------------------------------------------------
+
+
+def test_the_process_keeps_n_polls_in_flight(fake, proc):
+    api = fake([])
+    p = proc(["concurrent_app.sleepy"], api.address, AWS_LAMBDA_MAX_CONCURRENCY="3")
+    assert api.wait(lambda: len(api.of_kind("next")) >= 3, 10), api.requests
+    assert len({r.conn for r in api.of_kind("next")}) == 3  # a connection each
+    events = [Event({"sleep": 0.3}) for _ in range(3)]
+    api.push(*events)
+    results = api.wait_results(3)
+    replies = [r.json() for r in results]
+    assert _overlap(replies)
+    assert [r["trace_env"] for r in replies] == [None] * 3  # not touched in this mode
+    p.kill()
+
+
+def test_init_runs_once_and_errors_are_json_lines(fake, proc):
+    api = fake([Event({"sleep": 0, "fail": True}, request_id="bad-1"), Event({"sleep": 0})])
+    p = proc(["concurrent_app.sleepy"], api.address, AWS_LAMBDA_MAX_CONCURRENCY="4")
+    api.wait_results(2)
+    p.popen.kill()
+    out, err = p.popen.communicate(timeout=10)
+    assert out.decode().count("init ran") == 1
+    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
+    (record,) = [r for r in lines if r.get("errorType") == "RuntimeError"]
+    assert record["requestId"] == "bad-1" and record["level"] == "ERROR"
+    assert record["errorMessage"] == "this one fails" and record["stackTrace"]
+
+
+def test_the_process_exits_when_the_api_fails(fake, proc):
+    api = fake([Event({"sleep": 0})], after="500")
+    p = proc(["concurrent_app.sleepy"], api.address, AWS_LAMBDA_MAX_CONCURRENCY="2")
+    code, _, err = p.wait(20)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 1 and len(lines) == 1 and "the Runtime API failed, exiting" in lines[0]
