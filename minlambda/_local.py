@@ -57,6 +57,8 @@ def serve_local(
         _fail(2, f"cannot listen on {host}:{port if port is not None else local_port()}: {exc}")
     url = emulator.url
     print(f"minlambda: serving {handler.name} at {url} - try: curl -s -d '{{}}' {url}", flush=True)
+    if os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"):
+        _serve_workers(handler, emulator)
     api = RuntimeAPI(emulator.runtime_api)
     runner = Runner(handler, api, function=local_function(emulator))
     try:
@@ -69,6 +71,26 @@ def serve_local(
         api.close()
         runner.close()
         emulator.close()
+    raise SystemExit(0)
+
+
+def _serve_workers(handler: Handler, emulator: Emulator) -> NoReturn:
+    # AWS_LAMBDA_MAX_CONCURRENCY locally too: several invocations at once
+    from minlambda._concurrency import Workers, max_concurrency
+    from minlambda.testing import local_function
+
+    workers = Workers(
+        handler, emulator.runtime_api, max_concurrency() or 1, function=local_function(emulator)
+    )
+    try:
+        failure = workers.start().wait()
+    except KeyboardInterrupt:
+        failure = None
+    finally:
+        workers.close()
+        emulator.close()
+    if failure is not None:
+        _fail(1, f"the local emulator failed: {failure}")
     raise SystemExit(0)
 
 

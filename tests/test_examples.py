@@ -24,11 +24,11 @@ def _free_port() -> int:
 
 
 class Served:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, **env: str) -> None:
         self.port = _free_port()
         self.popen = subprocess.Popen([sys.executable, str(ROOT / "examples" / f"{name}.py")],
-                                      env=clean_env(MINLAMBDA_LOCAL_PORT=str(self.port)), stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, cwd=ROOT)
+                                      env=clean_env(MINLAMBDA_LOCAL_PORT=str(self.port), **env),
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
         assert self.popen.stdout is not None
         self.first_line = self.popen.stdout.readline().decode()
 
@@ -56,8 +56,8 @@ class Served:
 def serve():
     started: list[Served] = []
 
-    def start(name: str) -> Served:
-        served = Served(name)
+    def start(name: str, **env: str) -> Served:
+        served = Served(name, **env)
         started.append(served)
         return served
 
@@ -111,7 +111,45 @@ def test_raw_bytes(serve):
     assert served.interrupt()[0] == 0
 
 
-@pytest.mark.parametrize("name", ["hello", "orders", "async_handler", "raw_bytes"])
+def test_streaming_sse_sends_events_as_they_are_made(serve):
+    served = serve("streaming_sse")
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    try:
+        conn.request("POST", INVOKE, body=b'{"count": 3}')
+        answer = conn.getresponse()
+        assert answer.status == 200
+        assert answer.getheader("Content-Type") == "application/vnd.awslambda.http-integration-response"
+        first = answer.read1()
+        while b"tick 0" not in first:  # the prelude and the first event, before the others
+            first += answer.read1()
+        assert b"tick 1" not in first
+        rest = answer.read()
+    finally:
+        conn.close()
+    prelude, _, body = (first + rest).partition(b"\x00" * 8)
+    assert json.loads(prelude) == {"statusCode": 200, "cookies": [],
+                                   "headers": {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}}
+    assert body == b"".join(b"id: %d\ndata: tick %d of 3\n\n" % (i, i) for i in range(3))
+    assert served.interrupt()[0] == 0
+
+
+def test_concurrent_async_overlaps_eight_invocations(serve):
+    from concurrent.futures import ThreadPoolExecutor
+
+    served = serve("concurrent_async", AWS_LAMBDA_MAX_CONCURRENCY="8")
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: served.post(b'{"item": "x%d"}' % i), range(8)))
+    elapsed = time.monotonic() - started
+    replies = [json.loads(body) for status, _, body in answers]
+    assert [r["value"] for r in replies] == [f"X{i}" for i in range(8)]
+    assert len({r["request_id"] for r in replies}) == 8
+    assert all(200 <= r["took_ms"] < 1000 for r in replies)
+    assert elapsed < 1.0  # one at a time, the eight would take 1.6 s
+    assert served.interrupt()[0] == 0
+
+
+@pytest.mark.parametrize("name", ["hello", "orders", "async_handler", "raw_bytes", "streaming_sse", "concurrent_async"])
 def test_each_example_starts_within_seconds(serve, name):
     started = time.monotonic()
     served = serve(name)
