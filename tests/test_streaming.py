@@ -244,3 +244,14 @@ def test_an_http_caller_gets_the_first_chunk_before_the_handler_ends(lambda_runt
     finally:
         release.set()
         conn.close()
+
+
+def test_async_streams_under_managed_instances_concurrency():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from minlambda.testing import LocalRuntime
+
+    with LocalRuntime(async_words, max_concurrency=3) as runtime:
+        with ThreadPoolExecutor(3) as pool:
+            results = list(pool.map(runtime.invoke, [{"words": [str(i)] * 3} for i in range(3)]))
+    assert [r.payload for r in results] == [b"000", b"111", b"222"]
