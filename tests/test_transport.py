@@ -203,12 +203,19 @@ class ScriptedServer:
             rec.peer_closed.set()
             return False
         length = 0
+        chunked_body = False
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length":
                 length = int(value)
+            if name.strip().lower() == b"transfer-encoding":
+                chunked_body = True
         body = b""
-        if whole:
+        if whole and chunked_body:
+            body = self._read_chunked(sock, rec, buf)
+            if body is None:
+                return False
+        elif whole:
             while len(buf) < length:
                 data = self._recv(sock)
                 if not data:
@@ -221,6 +228,37 @@ class ScriptedServer:
             rec.requests.append(head + body)
             self._changed.notify_all()
         return True
+
+    def _read_chunked(self, sock: socket.socket, rec: Conn, buf: bytearray) -> bytes | None:
+        """The raw bytes of a chunked body, framing and trailers included."""
+        start = 0
+        while True:
+            while b"\r\n" not in buf[start:]:
+                data = self._recv(sock)
+                if not data:
+                    rec.peer_closed.set()
+                    return None
+                buf += data
+            line_end = buf.index(b"\r\n", start)
+            size = int(bytes(buf[start:line_end]).split(b";")[0], 16)
+            if size == 0:
+                while b"\r\n\r\n" not in buf[line_end:]:
+                    data = self._recv(sock)
+                    if not data:
+                        rec.peer_closed.set()
+                        return None
+                    buf += data
+                end = buf.index(b"\r\n\r\n", line_end) + 4
+                body = bytes(buf[:end])
+                del buf[:end]
+                return body
+            start = line_end + 2 + size + 2
+            while len(buf) < start:
+                data = self._recv(sock)
+                if not data:
+                    rec.peer_closed.set()
+                    return None
+                buf += data
 
     def _serve(self, sock: socket.socket, rec: Conn, answers: list[Answer]) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -1002,3 +1040,95 @@ def test_early_answer_to_large_body_is_not_resent(servers, connect):
     assert status in (413, None)
     assert conn.connects == 1
     assert len(srv.conns) == 1
+
+
+# -- streamed request bodies -----------------------------------------------------------------
+
+STREAM_HEAD = request_head(
+    "POST", "/2018-06-01/runtime/invocation/r1/response", "127.0.0.1:9001", chunked=True
+)
+
+
+def test_a_stream_goes_out_as_chunks_with_trailers(server, connect):
+    """start_stream, small and large chunks (the large one in three sends), trailers:
+    the exact bytes arrive, and the response is read after the last chunk."""
+    server.script(Answer(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok"))
+    conn = connect()
+    big = b"B" * (_JOIN_LIMIT + 10)
+    conn.start_stream(STREAM_HEAD)
+    conn.send_chunk(b"abc")
+    conn.send_chunk(big)
+    response, body = conn.end_stream([("X-Error-Type", "Function.Boom")])
+    assert (response.status, body) == (202, b"ok")
+    assert server.requests() == [[
+        STREAM_HEAD + b"3\r\nabc\r\n" + b"%x\r\n" % len(big) + big + b"\r\n0\r\nX-Error-Type: Function.Boom\r\n\r\n"
+    ]]
+
+
+def test_a_stream_does_not_start_on_a_connection_the_peer_closed(server, connect):
+    """The idle kept-alive connection was closed by the peer: a stream cannot be sent
+    twice, so the closed connection is noticed first and the stream goes on a new one."""
+    server.script(Answer(ok(b"first"), then="close"))
+    server.script(Answer(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"))
+    conn = connect()
+    conn.request(GET_NEXT)
+    server.wait_for(lambda: bool(server.conns) and server.conns[0].ended.is_set())
+    conn.start_stream(STREAM_HEAD)
+    conn.send_chunk(b"x")
+    assert conn.end_stream([])[0].status == 202
+    assert conn.connects == 2
+    assert server.requests()[1] == [STREAM_HEAD + b"1\r\nx\r\n0\r\n\r\n"]
+
+
+def test_a_stream_reuses_a_live_connection(server, connect):
+    server.script(Answer(ok(b"first")), Answer(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"))
+    conn = connect()
+    conn.request(GET_NEXT)
+    conn.start_stream(STREAM_HEAD)
+    conn.send_chunk(b"y")
+    assert conn.end_stream([])[0].status == 202
+    assert conn.connects == 1
+
+
+def test_a_send_failure_mid_stream_is_a_transport_error(server, connect):
+    """The peer resets the connection while the stream is being sent: TransportError,
+    the connection is closed, and a chunk after that fails at once."""
+    server.script(Answer(b"", read="head", then="reset"))
+    conn = connect()
+    conn.start_stream(STREAM_HEAD)
+    server.wait_for(lambda: bool(server.conns) and server.conns[0].ended.is_set())
+    with pytest.raises(TransportError, match="Sending to the Runtime API failed"):
+        for _ in range(100):  # the first sends may still be buffered
+            conn.send_chunk(b"z" * 65536)
+            time.sleep(0.001)
+    with pytest.raises(TransportError, match="closed in the middle of a request"):
+        conn.send_chunk(b"more")
+
+
+def test_a_stream_answered_by_a_close_is_a_transport_error(server, connect):
+    """The peer reads the whole stream, then closes without an answer."""
+    server.script(Answer(b"", then="close"))
+    conn = connect()
+    conn.start_stream(STREAM_HEAD)
+    conn.send_chunk(b"x")
+    with pytest.raises(TransportError, match="closed the connection before answering"):
+        conn.end_stream([])
+
+
+def test_peer_closed_tells_open_closed_and_reset_apart(server, connect):
+    server.script(Answer(ok(b"a")), Answer(ok(b"b"), then="close"))
+    conn = connect()
+    conn.request(GET_NEXT)
+    assert conn._sock is not None and not transport.peer_closed(conn._sock)
+    conn.request(GET_NEXT)  # answered with a close: the client closed its socket too
+    left, right = socket.socketpair()
+    try:
+        right.close()
+        assert transport.peer_closed(left)  # EOF
+    finally:
+        left.close()
+    dead = socket.socket()
+    try:
+        assert transport.peer_closed(dead)  # not connected: an error, taken as closed
+    finally:
+        dead.close()
