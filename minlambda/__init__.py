@@ -51,7 +51,7 @@ def serve(handler: Any = None) -> NoReturn:
         run_lambda(address, lambda: resolve(handler))
     from minlambda._errors import RuntimeFault
     from minlambda._local import serve_local
-    from minlambda._loop import log_error
+    from minlambda._logging import log_unhandled as log_error
 
     try:
         record = resolve(handler)

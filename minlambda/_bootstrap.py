@@ -19,7 +19,9 @@ from minlambda import _errors
 from minlambda._errors import InvalidSchemaError, RuntimeFault
 from minlambda._handler import Handler, handler_for, registered, select
 from minlambda._http import ProtocolError
-from minlambda._loop import Runner, log_error
+from minlambda._logging import configure
+from minlambda._logging import log_unhandled as log_error
+from minlambda._loop import Runner
 from minlambda._runtime_api import RuntimeAPI, RuntimeAPIError
 
 __all__ = ["fail_init", "load_handler", "prepare_sys_path", "resolve", "run_lambda"]
@@ -181,6 +183,8 @@ def run_lambda(address: str, load: Callable[[], Handler]) -> NoReturn:
         api = RuntimeAPI(address)
     except RuntimeAPIError as exc:
         _exit(str(exc))
+    # logging first, so the handler's module logs the way it will at every invocation
+    configure(json_logs=bool(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY")))
     try:
         handler = load()
     except RuntimeFault as fault:

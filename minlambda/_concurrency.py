@@ -21,7 +21,7 @@ from typing import Any
 
 from minlambda._context import FunctionInfo
 from minlambda._handler import Handler
-from minlambda._loop import Runner, json_log_error
+from minlambda._loop import Runner
 from minlambda._runtime_api import RuntimeAPI, RuntimeAPIError
 
 __all__ = ["Workers", "max_concurrency"]
@@ -113,7 +113,6 @@ class Workers:
                 function=self.function,
                 concurrent=True,
                 shared_loop=self.loop,
-                log_error=json_log_error,
             )
             try:
                 runner.run(self.stop)

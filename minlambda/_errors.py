@@ -21,7 +21,6 @@ __all__ = [
     "exception_fault",
     "exception_message",
     "header_value",
-    "json_line",
     "payload",
     "stack_trace",
     "validation_details",
@@ -94,14 +93,6 @@ def payload(
     except (UnicodeEncodeError, TypeError, ValueError):
         # a lone surrogate in a message cannot be UTF-8: spell it out instead
         return _encode(_printable(body))
-
-
-def json_line(record: dict[str, Any]) -> str:
-    """One JSON log line (lone surrogates spelled out, never an exception)."""
-    try:
-        return _encode(record).decode() + "\n"
-    except (UnicodeEncodeError, TypeError, ValueError):
-        return _encode(_printable(record)).decode() + "\n"
 
 
 def _printable(value: Any) -> Any:

@@ -15,7 +15,9 @@ from minlambda._bootstrap import load_handler, prepare_sys_path
 from minlambda._emulator import Emulator
 from minlambda._errors import RuntimeFault, payload
 from minlambda._handler import Handler
-from minlambda._loop import Runner, log_error
+from minlambda._logging import configure
+from minlambda._logging import log_unhandled as log_error
+from minlambda._loop import Runner
 from minlambda._runtime_api import RuntimeAPI, RuntimeAPIError
 
 __all__ = ["DEFAULT_PORT", "invoke_once", "local_port", "serve_local"]
@@ -99,6 +101,7 @@ def serve_local_target(
 ) -> NoReturn:
     """`python -m minlambda [local] HANDLER` outside Lambda."""
     prepare_sys_path()
+    configure()
     try:
         handler = load_handler(target)
     except RuntimeFault as fault:
@@ -116,6 +119,7 @@ def invoke_once(target: str, event: bytes, *, timeout: float | None = None) -> i
     os.dup2(2, 1)  # from here on, everything the function prints goes to stderr
     try:
         prepare_sys_path()
+        configure()  # logs go to fd 1, which is stderr now
         try:
             handler = load_handler(target)
         except RuntimeFault as fault:

@@ -30,13 +30,14 @@ from minlambda._context import (
 from minlambda._errors import RuntimeFault
 from minlambda._handler import Handler
 from minlambda._http import ProtocolError
+from minlambda._logging import log_unhandled
 from minlambda._runtime_api import InvalidInvocation, Invocation, RuntimeAPI, RuntimeAPIError
 from minlambda._streaming import HTTP_INTEGRATION, StreamingResponse, chunks
 
 if TYPE_CHECKING:
     import threading
 
-__all__ = ["Runner", "TraceEnv", "json_log_error", "log_error"]
+__all__ = ["Runner", "TraceEnv"]
 
 TRACE_ENV: Final = "_X_AMZN_TRACE_ID"
 # After a malformed answer to /next, wait before asking again, doubling up to this
@@ -62,37 +63,6 @@ class TraceEnv:
             self._data.pop(self._key, None)
 
 
-def log_error(error_type: str, message: str, stack: list[str]) -> None:
-    # one event: the lines of the trace joined by \r, as the managed runtime logs it
-    lines = [f"[ERROR] {error_type}: {message}"]
-    if stack:
-        lines.append("Traceback (most recent call last):")
-        lines.extend(line.rstrip("\n") for line in stack)
-    text = "\n".join(lines)
-    if "AWS_LAMBDA_RUNTIME_API" in os.environ:  # CloudWatch: \r keeps it one event
-        text = text.replace("\n", "\r")
-    sys.stderr.write(text + "\n")
-    sys.stderr.flush()
-
-
-def json_log_error(error_type: str, message: str, stack: list[str]) -> None:
-    """The unhandled-error log as one JSON line, as the platform logs under Lambda
-    Managed Instances (where logs are JSON and carry the request id)."""
-    context = CURRENT.get()
-    record = {
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "level": "ERROR",
-        "message": f"{error_type}: {message}",
-        "logger": "minlambda",
-        "requestId": context.aws_request_id if context is not None else "",
-        "errorType": error_type,
-        "errorMessage": message,
-        "stackTrace": stack,
-    }
-    sys.stderr.write(_errors.json_line(record))
-    sys.stderr.flush()
-
-
 class Runner:
     """Runs one handler against one Runtime API."""
 
@@ -101,7 +71,7 @@ class Runner:
         handler: Handler,
         api: RuntimeAPI,
         *,
-        log_error: Callable[[str, str, list[str]], None] = log_error,
+        log_error: Callable[[str, str, list[str], str], None] = log_unhandled,
         function: FunctionInfo | None = None,
         concurrent: bool = False,
         shared_loop: Any = None,
@@ -219,7 +189,7 @@ class Runner:
                 break
             except Exception as exc:
                 error_type, message, stack = _errors.exception_fault(exc)
-                self.log_error(error_type, message, stack)
+                self.log_error(error_type, message, stack, invocation.request_id)
                 body = _errors.payload(error_type, message, invocation.request_id, stack)
                 self._end_stream(invocation, _errors.header_value(error_type), body)
                 return
@@ -236,7 +206,7 @@ class Runner:
 
     def _post_exception(self, invocation: Invocation, exc: Exception) -> None:
         error_type, message, stack = _errors.exception_fault(exc)
-        self.log_error(error_type, message, stack)
+        self.log_error(error_type, message, stack, invocation.request_id)
         body = _errors.payload(error_type, message, invocation.request_id, stack)
         self._post_error(invocation, body, _errors.header_value(error_type))
 
@@ -281,7 +251,7 @@ class Runner:
         )
 
     def _post_fault(self, invocation: Invocation, fault: RuntimeFault) -> None:
-        self.log_error(fault.error_type, fault.message, fault.stack)
+        self.log_error(fault.error_type, fault.message, fault.stack, invocation.request_id)
         body = _errors.payload(
             fault.error_type, fault.message, invocation.request_id, fault.stack, fault.details
         )

@@ -657,8 +657,8 @@ def test_local_bad_port_variable_exits_2(server: Callable[..., Server]) -> None:
 def test_local_init_error_exits_1(server: Callable[..., Server]) -> None:
     process = server("-m", "minlambda", "local", "nomodule_xyz.handler", "--port", "0")
     code, out, err = process.finish()
-    assert (code, out) == (1, b"")
-    assert err == (
+    assert (code, err) == (1, b"")
+    assert out == (  # the init error is logged as the managed runtime logs it: stdout
         b"[ERROR] Runtime.ImportModuleError: Unable to import module 'nomodule_xyz': "
         b"No module named 'nomodule_xyz'\n"
     )

@@ -124,7 +124,7 @@ def test_init_runs_once_and_errors_are_json_lines(fake, proc):
     p.popen.kill()
     out, err = p.popen.communicate(timeout=10)
     assert out.decode().count("init ran") == 1
-    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
     (record,) = [r for r in lines if r.get("errorType") == "RuntimeError"]
     assert record["requestId"] == "bad-1" and record["level"] == "ERROR"
     assert record["errorMessage"] == "this one fails" and record["stackTrace"]

@@ -217,6 +217,9 @@ class RuntimeProcess:
     def stderr(self) -> str:
         return self.err_path.read_text()
 
+    def stdout(self) -> str:
+        return self.out_path.read_text()
+
     def stop(self) -> None:
         if self.popen.poll() is None:
             self.popen.kill()
@@ -1125,7 +1128,7 @@ def test_subprocess_runtime_function_error(
     }
     assert emulator.invoke({"card": "9"}).error_type == "PaymentDeclined"
     assert process.popen.poll() is None
-    assert "[ERROR] PaymentDeclined: card 1234 declined" in process.stderr()
+    assert "[ERROR] PaymentDeclined: card 1234 declined" in process.stdout()  # the platform's log stream
 
 
 @pytest.mark.parametrize("target, error", INIT_FAILURES.values(), ids=INIT_FAILURES.keys())
@@ -1134,7 +1137,7 @@ def test_subprocess_init_failure_answers_502(
 ) -> None:
     process = spawn(target)
     assert process.wait() == 1  # reported, then exit without asking for an event
-    assert f"[ERROR] {error['errorType']}: {error['errorMessage']}" in process.stderr()
+    assert f"[ERROR] {error['errorType']}: {error['errorMessage']}" in process.stdout()
     for _ in range(2):
         result = emulator.invoke({})
         assert result.status == 502
