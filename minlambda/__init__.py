@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from minlambda._context import Client, ClientContext, CognitoIdentity, Context, current_context
 from minlambda._handler import lambda_handler
+from minlambda._hooks import after_restore, before_snapshot, on_shutdown
 from minlambda._streaming import StreamingResponse
 
 __all__ = [
@@ -21,8 +22,11 @@ __all__ = [
     "CognitoIdentity",
     "Context",
     "StreamingResponse",
+    "after_restore",
+    "before_snapshot",
     "current_context",
     "lambda_handler",
+    "on_shutdown",
     "serve",
 ]
 __version__ = "0.1.0"

@@ -183,25 +183,64 @@ def run_lambda(address: str, load: Callable[[], Handler]) -> NoReturn:
         api = RuntimeAPI(address)
     except RuntimeAPIError as exc:
         _exit(str(exc))
+    concurrent = bool(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"))
     # logging first, so the handler's module logs the way it will at every invocation
-    configure(json_logs=bool(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY")))
+    configure(json_logs=concurrent)
     try:
         handler = load()
     except RuntimeFault as fault:
         fail_init(api, fault)
-    try:
-        if not os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"):
-            Runner(handler, api).run()
-        else:
-            from minlambda._concurrency import Workers, max_concurrency
+    runner = Runner(handler, api)
+    workers = None
+    if concurrent:
+        from minlambda._concurrency import Workers, max_concurrency
 
-            count = max_concurrency()
-            if count is None:
-                Runner(handler, api).run()
-            api.close()
-            raise Workers(handler, address, count or 1).start().wait()
+        workers = Workers(handler, address, max_concurrency() or 1)
+    try:
+        _lifecycle(api, address, runner, workers)
+        if workers is None:
+            runner.run()
+        api.close()
+        raise workers.start().wait()  # type: ignore[union-attr]
     except RuntimeAPIError as exc:
         _exit(f"the Runtime API failed, exiting: {exc}")
     except KeyboardInterrupt:
         raise SystemExit(130) from None
-    raise SystemExit(1)  # pragma: no cover - run() without a stop event never returns
+
+
+def _lifecycle(api: RuntimeAPI, address: str, runner: Runner, workers: Any) -> None:
+    """Shutdown hooks (their extension and SIGTERM) and SnapStart, at the end of init."""
+    from minlambda import _hooks
+
+    if _hooks.SHUTDOWN:
+        from minlambda._extension import register
+
+        register(address, api.warn)
+
+        def loop() -> Any:
+            return workers.loop if workers is not None else runner._loop
+
+        _hooks.install_shutdown(loop, api.warn)
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "snap-start":
+        return
+    try:
+        _hooks.run_hooks(list(reversed(_hooks.BEFORE_SNAPSHOT)), runner.run_coroutine)
+    except Exception as exc:
+        error_type, message, stack = _errors.exception_fault(exc)
+        fail_init(
+            api,
+            RuntimeFault("Runtime.BeforeSnapshotError", f"{error_type}: {message}", stack=stack),
+        )
+    api.restore_next()
+    try:
+        _hooks.run_hooks(_hooks.AFTER_RESTORE, runner.run_coroutine)
+    except Exception as exc:
+        error_type, message, stack = _errors.exception_fault(exc)
+        fault = RuntimeFault("Runtime.AfterRestoreError", f"{error_type}: {message}", stack=stack)
+        log_error(fault.error_type, fault.message, fault.stack)
+        body = _errors.payload(fault.error_type, fault.message, "", fault.stack)
+        try:
+            api.restore_error(body, fault.error_type)
+        except ProtocolError as failure:
+            _exit(f"restore failed ({fault.error_type}) and reporting it failed too: {failure}")
+        raise SystemExit(1) from None

@@ -3,6 +3,7 @@
 #   python -m minlambda [HANDLER]             serve (the container ENTRYPOINT)
 #   python -m minlambda invoke HANDLER [...]  one local invocation
 #   python -m minlambda local HANDLER [...]   the local emulator with the handler
+#   python -m minlambda schema HANDLER         the JSON Schemas of its event and response
 #
 # The serving path, the one Lambda runs at every cold start, avoids argparse and
 # anything else it does not need.
@@ -18,6 +19,7 @@ USAGE = """\
 usage: python -m minlambda [HANDLER]
        python -m minlambda invoke HANDLER [--event JSON | --event-file PATH] [--timeout S]
        python -m minlambda local HANDLER [--host 127.0.0.1] [--port 9000] [--timeout S]
+       python -m minlambda schema HANDLER
 
 HANDLER is module.function, module:function, path/to/file.py or path/to/file.py:function
 (default: $_HANDLER). Inside Lambda (AWS_LAMBDA_RUNTIME_API set) the handler is served;
@@ -27,8 +29,8 @@ outside, it is served on the local emulator.
 
 def main(argv: list[str] | None = None) -> NoReturn:
     args = sys.argv[1:] if argv is None else argv
-    if args and args[0] in ("invoke", "local"):
-        command = _invoke if args[0] == "invoke" else _local
+    if args and args[0] in ("invoke", "local", "schema"):
+        command = {"invoke": _invoke, "local": _local, "schema": _schema}[args[0]]
         raise SystemExit(command(args[1:]))
     if args and args[0] in ("-h", "--help", "help"):
         sys.stdout.write(USAGE)
@@ -104,3 +106,25 @@ def _local(args: list[str]) -> int:
     serve_local_target(
         options.handler, host=options.host, port=options.port, timeout=options.timeout
     )
+
+
+def _schema(args: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m minlambda schema")
+    parser.add_argument(
+        "handler", help="module.function, module:function, path/to/file.py[:function]"
+    )
+    options = parser.parse_args(args)
+    from minlambda._bootstrap import load_handler, prepare_sys_path
+    from minlambda._errors import RuntimeFault
+    from minlambda._schema import schemas
+
+    prepare_sys_path()
+    try:
+        handler = load_handler(options.handler)
+    except RuntimeFault as fault:
+        sys.stderr.write(f"minlambda: {fault.error_type}: {fault.message}\n")
+        return 2
+    sys.stdout.write(schemas(handler) + "\n")
+    return 0

@@ -43,6 +43,7 @@ __all__ = ["Emulator", "INVOKE_PATH"]
 
 INVOKE_PATH: Final = "/2015-03-31/functions/function/invocations"
 RUNTIME_PREFIX: Final = "/2018-06-01/runtime/"
+EXTENSION_PREFIX: Final = "/2020-01-01/extension/"
 # Invoke API and Runtime API limits (RUNTIME_API.md section 8).
 MAX_REQUEST: Final = 6_291_456
 MAX_RESPONSE: Final = 6_291_556
@@ -609,6 +610,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._serve_next()
         elif path == INVOKE_PATH:
             self._serve_invoke()
+        elif path == EXTENSION_PREFIX + "event/next":
+            self._serve_extension_next()
         else:
             self._reply(404, _api_error("Unknown path", "NotFound"))
 
@@ -621,6 +624,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             if path == INVOKE_PATH:
                 self._serve_invoke()
+            elif path == EXTENSION_PREFIX + "register":
+                self._body(MAX_RESPONSE)
+                self._serve_extension_register()
             elif path == RUNTIME_PREFIX + "init/error":
                 body, _ = self._body(MAX_RESPONSE)
                 error_type = self.headers.get(
@@ -637,6 +643,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._reply(400, _api_error(f"Bad request: {exc}", "InvalidRequest"))
 
     do_PUT = do_POST
+
+    def _serve_extension_register(self) -> None:
+        # the Extensions API, for the internal extension that shutdown hooks register
+        emulator = self.server.emulator
+        name = self.headers.get("Lambda-Extension-Name", "")
+        if not name:
+            self._reply(400, _api_error("Missing Lambda-Extension-Name", "InvalidRequest"))
+            return
+        body = json.dumps(
+            {"functionName": emulator.function_name, "functionVersion": "$LATEST", "handler": ""}
+        ).encode()
+        self._reply(
+            200,
+            body,
+            {"Content-Type": "application/json", "Lambda-Extension-Identifier": str(uuid.uuid4())},
+        )
+
+    def _serve_extension_next(self) -> None:
+        # no events are sent (internal extensions subscribe to none): the poll is
+        # held until the emulator closes
+        emulator = self.server.emulator
+        with emulator._cv:
+            while not emulator._closed:
+                emulator._cv.wait(0.5)
+        self.close_connection = True
 
     def _serve_next(self) -> None:
         emulator = self.server.emulator

@@ -24,6 +24,7 @@ __all__ = [
     "payload",
     "stack_trace",
     "validation_details",
+    "xray_cause",
 ]
 
 _PACKAGE_DIR: Final = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -155,6 +156,38 @@ def _frames(exc: BaseException) -> list[str]:
     while end > start and frames[end - 1].filename.startswith(_PACKAGE_DIR):
         end -= 1  # user code calling into the runtime (a decorator refusing a schema)
     return traceback.format_list(frames[start:end])
+
+
+# The platform crops the X-Ray error cause at 64 KiB. Ours stays 1 KiB under that,
+# so the whole request head (the other headers too) fits a 64 KiB head limit; frames
+# are dropped (the innermost kept), then the message shortened, until it fits.
+XRAY_CAUSE_LIMIT: Final = 63 * 1024
+
+
+def xray_cause(exc: BaseException, error_type: str, message: str) -> str:
+    """The Lambda-Runtime-Function-XRay-Error-Cause header value: one line of ASCII
+    JSON with the working directory, the exception and its frames, at most 64 KiB."""
+    import json
+    import traceback
+
+    frames: list[dict[str, Any]] = [
+        {"path": frame.filename, "line": frame.lineno, "label": frame.name}
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not frame.filename.startswith(_RUNTIME_FRAMES)
+    ]
+    while True:
+        cause = {
+            "working_directory": os.getcwd(),
+            "exceptions": [{"message": message, "type": error_type, "stack": frames}],
+            "paths": sorted({str(frame["path"]) for frame in frames}),
+        }
+        text = json.dumps(cause, separators=(",", ":"), ensure_ascii=True)
+        if len(text) <= XRAY_CAUSE_LIMIT:
+            return text
+        if frames:
+            frames = frames[(len(frames) + 1) // 2 :]  # keep the innermost half
+        else:
+            message = message[: len(message) // 2]
 
 
 def validation_details(exc: Exception, location: str) -> dict[str, str]:

@@ -194,6 +194,8 @@ def _install_handler() -> None:
 
 def record_context(record: Any) -> None:
     """Put the running invocation's request and tenant ids on a log record."""
+    if getattr(record, "aws_request_id", None) is not None:
+        return  # given with extra= (the watchdog logs for another thread's invocation)
     context = CURRENT.get()
     record.aws_request_id = context.aws_request_id if context is not None else ""
     record.tenant_id = context.tenant_id if context is not None else None

@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 __all__ = ["Runner", "TraceEnv"]
 
 TRACE_ENV: Final = "_X_AMZN_TRACE_ID"
+XRAY_CAUSE_HEADER: Final = "Lambda-Runtime-Function-XRay-Error-Cause"
+# The platform's limit for a buffered response: 6 MiB + 100 bytes. Past it the
+# invoker would get an opaque error; the runtime reports a structured one instead.
+MAX_RESPONSE: Final = 6_291_556
 # After a malformed answer to /next, wait before asking again, doubling up to this
 # cap, so a Runtime API that keeps sending garbage cannot make us spin.
 MAX_RETRY_PAUSE: Final = 1.0
@@ -86,6 +90,12 @@ class Runner:
         self.log_error = log_error
         self._shared_loop = shared_loop
         self._context: Context | None = None
+        self._watch: Any = None
+        self.watchdog: Any = None
+        if os.environ.get("MINLAMBDA_DEADLINE_WARNING_MS"):
+            from minlambda._watchdog import from_environment
+
+            self.watchdog = from_environment()
         self._loop: Any = None
         if handler.uses_loop:
             import asyncio  # noqa: F401 - at init, not in the first invocation's latency
@@ -121,10 +131,16 @@ class Runner:
         except RuntimeFault as fault:
             return self._post_fault(invocation, fault)
         token = CURRENT.set(context)
+        watchdog = self.watchdog
+        if watchdog is not None:
+            self._watch = watchdog.arm(invocation.request_id, context.deadline_ms)
         try:
             self._call(invocation, event, context)
         finally:
             CURRENT.reset(token)
+            if watchdog is not None:
+                watchdog.disarm(self._watch)
+                self._watch = None
 
     def _call(self, invocation: Invocation, event: Any, context: Context) -> None:
         handler = self.handler
@@ -146,6 +162,15 @@ class Runner:
             data, content_type = handler.encode(result)
         except RuntimeFault as fault:
             return self._post_fault(invocation, fault)
+        if len(data) > MAX_RESPONSE:
+            # the platform would refuse it and tell the invoker nothing useful
+            message = (
+                f"Response payload size ({len(data)} bytes) exceeded maximum allowed payload "
+                f"size ({MAX_RESPONSE} bytes)."
+            )
+            return self._post_fault(
+                invocation, RuntimeFault("Function.ResponseSizeTooLarge", message)
+            )
         try:
             self.api.respond(invocation, data, content_type)
         except ProtocolError as exc:
@@ -160,11 +185,14 @@ class Runner:
 
             # a task of its own on the shared loop, with this invocation's Context
             task = asyncio.run_coroutine_threadsafe(
-                _in_context(coroutine, self._context), self._shared_loop
+                _in_context(coroutine, self._context, self._watch), self._shared_loop
             )
             return task.result()
         loop = self._loop or self._start_event_loop()
-        return loop.run_until_complete(coroutine)
+        if self._watch is None:
+            return loop.run_until_complete(coroutine)
+        self._watch.task = loop.create_task(coroutine)  # so the watchdog can show its stack
+        return loop.run_until_complete(self._watch.task)
 
     def _stream(self, invocation: Invocation, result: Any) -> None:
         # nothing goes out before the first chunk: until then a failure is an
@@ -208,7 +236,8 @@ class Runner:
         error_type, message, stack = _errors.exception_fault(exc)
         self.log_error(error_type, message, stack, invocation.request_id)
         body = _errors.payload(error_type, message, invocation.request_id, stack)
-        self._post_error(invocation, body, _errors.header_value(error_type))
+        cause = _errors.xray_cause(exc, error_type, message)
+        self._post_error(invocation, body, _errors.header_value(error_type), cause)
 
     def close(self) -> None:
         """Close the event loop of async handlers (the local emulator and tests; in
@@ -257,9 +286,12 @@ class Runner:
         )
         self._post_error(invocation, body, _errors.header_value(fault.error_type))
 
-    def _post_error(self, invocation: Invocation, body: bytes, header: str) -> None:
+    def _post_error(
+        self, invocation: Invocation, body: bytes, header: str, xray_cause: str | None = None
+    ) -> None:
+        extra = [(XRAY_CAUSE_HEADER, xray_cause)] if xray_cause else None
         try:
-            self.api.fail(invocation, body, header)
+            self.api.fail(invocation, body, header, extra)
         except ProtocolError as exc:
             self.api.warn(
                 f"The answer to POST error for {invocation.request_id!r} was malformed: {exc}"
@@ -277,6 +309,10 @@ def _first_chunk(pull: Callable[[], bytes]) -> bytes | None:
             return data
 
 
-async def _in_context(coroutine: Any, context: Context | None) -> Any:
+async def _in_context(coroutine: Any, context: Context | None, watch: Any) -> Any:
     CURRENT.set(context)  # a task runs in a copy of the context: this stays in it
+    if watch is not None:
+        import asyncio
+
+        watch.task = asyncio.current_task()
     return await coroutine

@@ -32,6 +32,8 @@ __all__ = [
 API_VERSION: Final = "2018-06-01"
 NEXT_PATH: Final = f"/{API_VERSION}/runtime/invocation/next"
 INIT_ERROR_PATH: Final = f"/{API_VERSION}/runtime/init/error"
+RESTORE_NEXT_PATH: Final = f"/{API_VERSION}/runtime/restore/next"
+RESTORE_ERROR_PATH: Final = f"/{API_VERSION}/runtime/restore/error"
 USER_AGENT: Final = "minlambda/0.1"
 ERROR_TYPE_HEADER: Final = "Lambda-Runtime-Function-Error-Type"
 ERROR_BODY_HEADER: Final = "Lambda-Runtime-Function-Error-Body"
@@ -217,6 +219,22 @@ class RuntimeAPI:
         except TransportError as exc:
             raise RuntimeAPIError(f"Ending a streamed response failed: {exc}") from exc
         return self._check(response, answer, f"invocation/{invocation.path_id}/response")
+
+    def restore_next(self) -> None:
+        """SnapStart: GET /runtime/restore/next, which returns once the snapshot has
+        been restored (RuntimeAPIError on anything but 200)."""
+        head = request_head("GET", RESTORE_NEXT_PATH, self.address, [("User-Agent", USER_AGENT)])
+        try:
+            response, body = self.connection.request(head)
+        except TransportError as exc:
+            raise RuntimeAPIError(f"GET /restore/next failed: {exc}") from exc
+        if response.status != 200:
+            raise RuntimeAPIError(f"GET /restore/next answered {response.status}: {_excerpt(body)}")
+
+    def restore_error(self, body: bytes, error_type: str) -> int:
+        """POST /runtime/restore/error (an after-restore hook failed)."""
+        headers = [("Content-Type", "application/json"), (ERROR_TYPE_HEADER, error_type)]
+        return self._post(RESTORE_ERROR_PATH, headers, body)
 
     def init_error(self, body: bytes, error_type: str) -> int:
         """POST /runtime/init/error (before the first /next only)."""

@@ -98,6 +98,10 @@ class Request:
             return "next"
         if self.target == INIT_ERROR:
             return "init_error"
+        if self.target.startswith("/2018-06-01/runtime/restore/"):
+            return "restore_" + self.target.rsplit("/", 1)[-1]
+        if self.target.startswith("/2020-01-01/extension/"):
+            return "extension_" + self.target.rsplit("/", 1)[-1]
         return self.target.rsplit("/", 1)[-1]
 
     def json(self) -> Any:
@@ -116,6 +120,7 @@ class FakeAPI:
                  keep_body: int = 64 * 1024 * 1024, read_delay: float = 0.0) -> None:
         self.script = list(script or [])
         self.keep_body = keep_body
+        self.restore_status = 200
         self.chunk_log: list[tuple[float, int]] = []  # every chunk of a chunked request, as it arrives
         self.read_delay = read_delay  # pause before each chunk of a streamed body: a slow reader
         self.init_status = init_status
@@ -357,6 +362,19 @@ class FakeAPI:
             status = event.result_status if event is not None else 400
             ok = _send(sock, status, [("Content-Type", "application/json")], b'{"status":"OK"}')
             return ok and not (event is not None and event.drop_after_result)
+        if request.kind == "extension_register":
+            return _send(sock, 200, [("Content-Type", "application/json"),
+                                     ("Lambda-Extension-Identifier", "ext-0001")],
+                         b'{"functionName":"fn","functionVersion":"$LATEST","handler":"h"}')
+        if request.kind == "extension_next":
+            with self._cv:  # no events: the poll is held until the fake stops
+                while not self._stopping:
+                    self._cv.wait(0.05)
+            return False
+        if request.kind == "restore_next":
+            return _send(sock, self.restore_status, [("Content-Type", "application/json")], b"")
+        if request.kind == "restore_error":
+            return _send(sock, 202, [("Content-Type", "application/json")], b'{"status":"OK"}')
         if request.kind == "init_error":
             return _send(sock, self.init_status, [("Content-Type", "application/json")], b'{"status":"OK"}')
         return _send(sock, 404, [], b'{"errorType":"NotFound"}')

@@ -143,7 +143,10 @@ def test_the_exact_bytes_of_an_error_post(fake, runtime):
     runtime(failing, api)
     (result,) = api.wait_results(1)
     head, _, body = result.raw.partition(b"\r\n\r\n")
-    assert head.split(b"\r\n") == [
+    lines = head.split(b"\r\n")
+    cause = b"Lambda-Runtime-Function-XRay-Error-Cause: "
+    assert lines[4].startswith(cause)  # checked field by field in test_an_invocation_error_carries...
+    assert lines[:4] + lines[5:] == [
         b"POST /2018-06-01/runtime/invocation/req-1/error HTTP/1.1",
         b"Host: " + api.address.encode(),
         b"Content-Type: application/json",
@@ -539,3 +542,64 @@ def test_handlers_may_take_fewer_arguments(fake, runtime, func, expected):
     api = fake([Event({"a": 1})])
     runtime(func, api)
     assert api.wait_results(1)[0].json() == expected
+
+
+# -- X-Ray error cause and the response size guard ------------------------------------------
+
+
+def _recurse(n: int) -> None:
+    if n:
+        _recurse(n - 1)
+    raise RuntimeError("deep " * 5000)
+
+
+def xray_handler(event: dict[str, Any]) -> Any:
+    if event.get("deep"):
+        _recurse(900)
+    if event.get("big"):
+        return "x" * (6_291_556 - 1)  # with its JSON quotes: one byte over
+    if event.get("fits"):
+        return "x" * (6_291_556 - 2)  # exactly at the limit
+    if event.get("seven"):
+        return {"blob": "y" * 7_000_000}
+    _decline("1")
+
+
+def test_an_invocation_error_carries_the_xray_cause(fake, runtime):
+    api = fake([Event({})])
+    runtime(xray_handler, api)
+    (result,) = api.wait_results(1)
+    cause = json.loads(result.header("Lambda-Runtime-Function-XRay-Error-Cause"))
+    assert cause["working_directory"] == os.getcwd()
+    (exception,) = cause["exceptions"]
+    assert exception["type"] == "PaymentDeclined" and exception["message"] == "card 1 declined"
+    labels = [frame["label"] for frame in exception["stack"]]
+    assert labels == ["xray_handler", "_decline"]
+    assert all(isinstance(frame["line"], int) for frame in exception["stack"])
+    assert cause["paths"] == [__file__]
+
+
+def test_the_xray_cause_is_cropped_to_64_kib(fake, runtime):
+    api = fake([Event({"deep": True}), Event({})])
+    runtime(xray_handler, api)
+    first, second = api.wait_results(2)
+    header = first.header("Lambda-Runtime-Function-XRay-Error-Cause")
+    assert len(header) <= 64 * 1024 and header.isascii()
+    cause = json.loads(header)
+    stack = cause["exceptions"][0]["stack"]
+    assert 0 < len(stack) < 900 and stack[-1]["label"] == "_recurse"  # the innermost kept
+    assert second.kind == "error"  # and the loop goes on
+
+
+def test_a_response_over_the_limit_is_a_structured_error(fake, runtime):
+    api = fake([Event({"big": True}), Event({"fits": True}), Event({"seven": True})])
+    runtime(xray_handler, api)
+    over, fits, seven = api.wait_results(3, timeout=30)
+    assert seven.json()["errorType"] == "Function.ResponseSizeTooLarge"
+    assert "(7000011 bytes)" in seven.json()["errorMessage"]
+    error = over.json()
+    assert error["errorType"] == "Function.ResponseSizeTooLarge"
+    assert error["errorMessage"] == (
+        "Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes).")
+    assert over.header("Lambda-Runtime-Function-Error-Type") == "Function.ResponseSizeTooLarge"
+    assert fits.kind == "response" and len(fits.body) == 6_291_556
