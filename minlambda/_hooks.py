@@ -20,6 +20,7 @@ __all__ = [
     "install_shutdown",
     "on_shutdown",
     "run_hooks",
+    "run_shutdown_locally",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,3 +107,14 @@ def _await(coroutine: Any, loop: Any) -> Any:
     if loop.is_running():  # the shared loop of Managed Instances, in its own thread
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result()
     return loop.run_until_complete(coroutine)
+
+
+def run_shutdown_locally(run_coroutine: Callable[[Any], Any] | None) -> None:
+    """The shutdown hooks when the local emulator stops (Ctrl-C or SIGTERM): newest
+    first, without the platform's time budget; a failure is reported on stderr."""
+    if not SHUTDOWN:
+        return
+    try:
+        run_hooks(list(reversed(SHUTDOWN)), run_coroutine or (lambda coro: _await(coro, None)))
+    except Exception as exc:
+        sys.stderr.write(f"minlambda: a shutdown hook failed: {type(exc).__name__}: {exc}\n")

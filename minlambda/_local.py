@@ -15,6 +15,7 @@ from minlambda._bootstrap import load_handler, prepare_sys_path
 from minlambda._emulator import Emulator
 from minlambda._errors import RuntimeFault, payload
 from minlambda._handler import Handler
+from minlambda._hooks import run_shutdown_locally
 from minlambda._logging import configure
 from minlambda._logging import log_unhandled as log_error
 from minlambda._loop import Runner
@@ -51,6 +52,8 @@ def serve_local(
     """Serve `handler` on the local emulator until interrupted."""
     from minlambda.testing import local_function
 
+    configure()  # logs as in Lambda (once: `local` configured before the import)
+
     try:
         emulator = Emulator(
             host=host, port=local_port() if port is None else port, timeout=timeout
@@ -59,6 +62,7 @@ def serve_local(
         _fail(2, f"cannot listen on {host}:{port if port is not None else local_port()}: {exc}")
     url = emulator.url
     print(f"minlambda: serving {handler.name} at {url} - try: curl -s -d '{{}}' {url}", flush=True)
+    _stop_on_sigterm()
     if os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"):
         _serve_workers(handler, emulator)
     api = RuntimeAPI(emulator.runtime_api)
@@ -71,9 +75,21 @@ def serve_local(
         _fail(1, f"the local emulator failed: {exc}")
     finally:
         api.close()
-        runner.close()
         emulator.close()
+        run_shutdown_locally(runner.run_coroutine)
+        runner.close()
     raise SystemExit(0)
+
+
+def _stop_on_sigterm() -> None:
+    # SIGTERM (a process manager, `kill`) stops the local server as Ctrl-C does, so the
+    # @on_shutdown hooks run
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _serve_workers(handler: Handler, emulator: Emulator) -> NoReturn:
@@ -91,6 +107,7 @@ def _serve_workers(handler: Handler, emulator: Emulator) -> NoReturn:
     finally:
         workers.close()
         emulator.close()
+        run_shutdown_locally(None)
     if failure is not None:
         _fail(1, f"the local emulator failed: {failure}")
     raise SystemExit(0)

@@ -89,9 +89,10 @@ def _thread_stack(ident: int) -> str:
     if frame is None:
         return "(the handler's thread has ended)"
     entries = traceback.extract_stack(frame)
-    user = [e for e in entries if not e.filename.startswith(_PACKAGE_DIR)] or entries
-    # from the first frame of the user's code on: the runtime's own frames say nothing
-    start = entries.index(user[0])
+    # from the frame the runtime called on: its own frames (and the script that
+    # called serve()) say nothing about where the handler is
+    ours = [i for i, e in enumerate(entries) if e.filename.startswith(_PACKAGE_DIR)]
+    start = ours[-1] + 1 if ours and ours[-1] + 1 < len(entries) else 0
     return "".join(traceback.format_list(entries[start:]))
 
 

@@ -149,9 +149,34 @@ def test_concurrent_async_overlaps_eight_invocations(serve):
     assert served.interrupt()[0] == 0
 
 
-@pytest.mark.parametrize("name", ["hello", "orders", "async_handler", "raw_bytes", "streaming_sse", "concurrent_async"])
+@pytest.mark.parametrize("name", ["hello", "orders", "async_handler", "raw_bytes", "streaming_sse", "concurrent_async",
+                                  "operations"])
 def test_each_example_starts_within_seconds(serve, name):
     started = time.monotonic()
     served = serve(name)
     assert "serving" in served.first_line
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_operations_logs_warns_and_runs_its_shutdown_hook(serve, stop):
+    served = serve("operations", AWS_LAMBDA_LOG_FORMAT="JSON", AWS_LAMBDA_FUNCTION_TIMEOUT="1",
+                   MINLAMBDA_DEADLINE_WARNING_MS="800")
+    status, _, body = served.post(b'{"order": "A1", "work_s": 0.5}')
+    reply = json.loads(body)
+    assert status == 200 and reply["order"] == "A1"
+    served.popen.send_signal(stop)
+    out, err = served.popen.communicate(timeout=10)
+    assert served.popen.returncode == 0, err
+    lines = out.decode().splitlines()
+    assert lines[-1] == "shutting down after 1 orders"
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    info, warning = records
+    assert info["level"] == "INFO" and info["message"] == "processing order"
+    assert info["order"] == "A1" and info["requestId"] == reply["request_id"]
+    assert warning["level"] == "WARNING" and warning["logger"] == "minlambda"
+    assert warning["requestId"] == reply["request_id"]
+    # the handler's own frame, not the runtime's or the script's
+    stack = warning["message"].split("the handler is at:\n")[1]
+    assert stack.startswith('  File "') and "in handle\n" in stack and "time.sleep" in stack
+    assert "minlambda" not in stack.split("examples")[0] and "serve()" not in stack
