@@ -44,6 +44,8 @@ class Handler:
 
     __slots__ = (
         "func",
+        "call",
+        "batch",
         "name",
         "event_type",
         "response_type",
@@ -65,6 +67,7 @@ class Handler:
         response: Any = _UNSET,
         name: str | None = None,
         stream: bool = False,
+        batch: Any = None,
     ) -> None:
         where = _describe(func)
         if not callable(func):
@@ -83,6 +86,20 @@ class Handler:
         self.stream = stream
         if stream:
             response = Any
+        self.call = func  # what the loop calls: the function, or the batch runner
+        self.batch = batch
+        if batch is not None:
+            if event is not _UNSET or response is not _UNSET or stream:
+                raise InvalidSchemaError(
+                    f"{where}: batch= sets the event and response types; "
+                    "it cannot be combined with event=, response= or stream="
+                )
+            from minlambda.events._batch import plan
+
+            batch_plan = plan(batch, func, params, self.is_async, where)
+            self.call = batch_plan.call
+            self.arity = 2
+            event, response = batch_plan.envelope, batch_plan.response
         annotations = _annotations(func)
         if event is _UNSET:
             event = _resolve(func, annotations.get(first, Any), where, "event") if first else Any
@@ -159,7 +176,12 @@ def lambda_handler(func: F, /) -> F: ...
 
 @overload
 def lambda_handler(
-    *, event: Any = ..., response: Any = ..., name: str | None = None, stream: bool = False
+    *,
+    event: Any = ...,
+    response: Any = ...,
+    name: str | None = None,
+    stream: bool = False,
+    batch: Any = None,
 ) -> Callable[[F], F]: ...
 
 
@@ -171,6 +193,7 @@ def lambda_handler(
     response: Any = _UNSET,
     name: str | None = None,
     stream: bool = False,
+    batch: Any = None,
 ) -> Any:
     """Register a function as a Lambda handler.
 
@@ -190,6 +213,12 @@ def lambda_handler(
         Stream the response: the handler returns (or is) an iterator or async
         iterator of bytes/str chunks, or a `StreamingResponse`; each chunk is sent
         as it is produced.
+    batch : type, optional
+        Per-record batch mode: ``SQSEvent[T]``, ``KinesisStreamEvent[T]`` or
+        ``DynamoDBStreamEvent`` from `minlambda.events`. The handler is called once
+        per record, with the record (its payload decoded as ``T``); a record that
+        fails to decode or raises becomes a ``batchItemFailures`` entry of the
+        response (on a FIFO queue, with every record after it).
 
     Returns
     -------
@@ -203,7 +232,9 @@ def lambda_handler(
     """
 
     def register(fn: F) -> F:
-        handler = Handler(fn, event=event, response=response, name=name, stream=stream)
+        handler = Handler(
+            fn, event=event, response=response, name=name, stream=stream, batch=batch
+        )
         try:
             setattr(fn, _ATTRIBUTE, handler)
         except (AttributeError, TypeError):
@@ -353,6 +384,12 @@ def _decoder(tp: Any, where: str) -> Callable[[bytes | bytearray], Any]:
         return msgspec.json.Decoder().decode
     _check_schema(tp, where, "event")
     try:
+        origin = typing.get_origin(tp) or tp
+        if isinstance(origin, type) and hasattr(origin, "_payloads"):
+            # a minlambda.events model with embedded payloads: SQSEvent[Order]...
+            from minlambda.events._base import EnvelopeDecoder
+
+            return EnvelopeDecoder(tp).decode
         return msgspec.json.Decoder(tp).decode
     except Exception as exc:
         raise InvalidSchemaError(

@@ -147,11 +147,11 @@ class Runner:
         try:
             arity = handler.arity
             if arity == 2:
-                result = handler.func(event, context)
+                result = handler.call(event, context)
             elif arity == 1:
-                result = handler.func(event)
+                result = handler.call(event)
             else:
-                result = handler.func()
+                result = handler.call()
             if handler.is_async:
                 result = self.run_coroutine(result)
         except Exception as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Final
+from typing import Any, Final
 
 from minlambda._http import (
     NEED_DATA,
@@ -62,7 +62,7 @@ class Connection:
         self.port = port
         # an ASCII host as bytes: getaddrinfo() would import the idna codec (1 ms of
         # cold start) to encode a str
-        self._address = (host.encode() if host.isascii() else host, port)
+        self._address: Any = (host.encode() if host.isascii() else host, port)
         self._sock: socket.socket | None = None
         self._reader = ResponseReader()
         self.connects = 0  # connections opened so far (for tests and diagnostics)
