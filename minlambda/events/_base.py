@@ -82,7 +82,7 @@ def payload_converter(tp: Any) -> Converter | None:
     if tp is Any or tp is str:
         return None
     if tp is bytes:
-        return _to_bytes
+        return _raw_bytes
     decoder = msgspec.json.Decoder(tp)
 
     def convert(value: Any, kind: str, holder: Any, path: str) -> Any:
@@ -100,9 +100,13 @@ def payload_converter(tp: Any) -> Converter | None:
     return convert
 
 
+def _raw_bytes(value: Any, kind: str, holder: Any, path: str) -> bytes:
+    return b"" if value is None or value == "" else _to_bytes(value, kind, holder, path)
+
+
 def _to_bytes(value: Any, kind: str, holder: Any, path: str) -> bytes:
-    if value is None:
-        return b"null"  # an absent body: only a type that allows None takes it
+    if value is None or (kind == BODY and value == ""):
+        return b"null"  # no body (ALB sends ""): only a type that allows None takes it
     if isinstance(value, bytes):
         return value
     if not isinstance(value, str):
