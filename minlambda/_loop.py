@@ -31,6 +31,7 @@ from minlambda._errors import RuntimeFault
 from minlambda._handler import Handler
 from minlambda._http import ProtocolError
 from minlambda._logging import log_unhandled
+from minlambda._malloc import LARGE, keep_large_buffers
 from minlambda._runtime_api import InvalidInvocation, Invocation, RuntimeAPI, RuntimeAPIError
 from minlambda._streaming import HTTP_INTEGRATION, StreamingResponse, chunks
 
@@ -125,6 +126,8 @@ class Runner:
         handler = self.handler
         if self.trace_env is not None:
             self.trace_env.set(invocation.headers.get("lambda-runtime-trace-id"))
+        if len(invocation.body) >= LARGE:
+            keep_large_buffers()  # once: see _malloc
         try:
             context = self._context = self.context(invocation)
             event = handler.decode(invocation.body)
