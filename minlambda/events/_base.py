@@ -83,7 +83,8 @@ def payload_converter(tp: Any) -> Converter | None:
         return None
     if tp is bytes:
         return _raw_bytes
-    decoder = msgspec.json.Decoder(tp)
+    # a payload may be an envelope itself: an SNS notification in an SQS body
+    decoder: Any = EnvelopeDecoder(tp) if is_envelope(tp) else msgspec.json.Decoder(tp)
 
     def convert(value: Any, kind: str, holder: Any, path: str) -> Any:
         data = _to_bytes(value, kind, holder, path)
