@@ -43,8 +43,13 @@ BODY: Final = "body"  # an HTTP body: text, or base64 when the holder's is_base6
 PayloadSlot = tuple[Any, str, str, str]  # (holder, attribute, kind, path from the event root)
 
 
-class Model(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
-    """The base of every event model: AWS's camelCase names, unknown fields ignored."""
+class Model(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True, gc=False):
+    """The base of every event model: AWS's camelCase names, unknown fields ignored.
+
+    `gc=False`: instances are not tracked by the cycle collector, which makes
+    decoding 20-40% faster; an event is a tree, so this is safe unless you make a
+    model instance part of a reference cycle yourself.
+    """
 
 
 def is_envelope(tp: Any) -> bool:
