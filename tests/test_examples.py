@@ -150,7 +150,7 @@ def test_concurrent_async_overlaps_eight_invocations(serve):
 
 
 @pytest.mark.parametrize("name", ["hello", "orders", "async_handler", "raw_bytes", "streaming_sse", "concurrent_async",
-                                  "operations"])
+                                  "operations", "sqs_batch", "http_api"])
 def test_each_example_starts_within_seconds(serve, name):
     started = time.monotonic()
     served = serve(name)
@@ -180,3 +180,39 @@ def test_operations_logs_warns_and_runs_its_shutdown_hook(serve, stop):
     stack = warning["message"].split("the handler is at:\n")[1]
     assert stack.startswith('  File "') and "in handle\n" in stack and "time.sleep" in stack
     assert "minlambda" not in stack.split("examples")[0] and "serve()" not in stack
+
+
+def test_sqs_batch_reports_the_failed_messages(serve):
+    served = serve("sqs_batch")
+    records = [
+        {"messageId": "m1", "body": json.dumps({"id": "a", "amount": 5})},
+        {"messageId": "m2", "body": json.dumps({"id": "b", "amount": 0})},
+        {"messageId": "m3", "body": "not an order"},
+        {"messageId": "m4", "body": json.dumps({"id": "d", "amount": 7})},
+    ]
+    status, _, body = served.post(json.dumps({"Records": records}).encode())
+    assert status == 200
+    assert json.loads(body) == {"batchItemFailures": [{"itemIdentifier": "m2"}, {"itemIdentifier": "m3"}]}
+    served.popen.send_signal(signal.SIGINT)
+    out, _ = served.popen.communicate(timeout=10)
+    printed = out.decode()
+    assert "charged 5 for order a (m1)" in printed and "charged 7 for order d (m4)" in printed
+    assert "ValueError: batch item m2 failed: order b: the amount must be positive" in printed
+
+
+def test_http_api_decodes_the_body_and_answers_201(serve):
+    served = serve("http_api")
+    sample = json.loads((ROOT / "tests" / "events" / "apiGatewayProxyV2Event.json").read_text())
+    sample["body"] = json.dumps({"name": "Ada", "email": "ada@example.com"})
+    sample["isBase64Encoded"] = False
+    status, _, body = served.post(json.dumps(sample).encode())
+    answer = json.loads(body)
+    assert status == 200 and answer["statusCode"] == 201
+    assert answer["headers"] == {"content-type": "application/json"}
+    assert json.loads(answer["body"]) == {"name": "Ada", "email": "ada@example.com", "via": "POST"}
+    sample["body"] = json.dumps({"name": "Ada"})
+    status, headers, body = served.post(json.dumps(sample).encode())
+    error = json.loads(body)
+    assert headers["x-amz-function-error"] == "Unhandled"
+    assert error["errorType"] == "Runtime.ValidationError"
+    assert error["errorDetails"]["path"] == "$.body"
