@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 import msgspec.inspect as mi
 import pytest
+from eventkeys import unknown_keys
 
 import minlambda.events
 from minlambda.events._base import EnvelopeDecoder, is_envelope
@@ -42,24 +43,6 @@ def sample(name: str) -> bytes:
     return (EVENTS / name).read_bytes()
 
 
-def unknown_keys(value: Any, tp: mi.Type, at: str = "$") -> list[str]:
-    """The keys of a sample that no field of the model reads (a misspelt rename)."""
-    if isinstance(tp, mi.StructType) and isinstance(value, dict):
-        fields = {f.encode_name: f.type for f in tp.fields}
-        found: list[str] = []
-        for key, inner in value.items():
-            if key not in fields:
-                found.append(f"{at}.{key}")
-            else:
-                found += unknown_keys(inner, fields[key], f"{at}.{key}")
-        return found
-    if isinstance(tp, mi.ListType) and isinstance(value, list):
-        return [k for i, v in enumerate(value) for k in unknown_keys(v, tp.item_type, f"{at}[{i}]")]
-    if isinstance(tp, mi.DictType) and isinstance(value, dict):
-        return [k for n, v in value.items() for k in unknown_keys(v, tp.value_type, f"{at}[{n}]")]
-    if isinstance(tp, mi.UnionType):
-        return [k for t in tp.types for k in unknown_keys(value, t, at)]
-    return []
 
 
 S3_EVENTBRIDGE = EventBridgeEvent[S3EventBridgeDetail]

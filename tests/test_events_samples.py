@@ -153,3 +153,25 @@ def test_importing_the_package_loads_no_model_module():
         "[]",
         "['minlambda.events._base', 'minlambda.events._sqs']",
     ]
+
+
+# keys of a sample that no field reads, each for a reason
+UNREAD = {
+    # the sample's authors added it; AWS does not send it
+    "s3EventDecodedKey.json": ["$.Records[0].s3.object.urlDecodedKey"],
+    # a v1 key in a v2 event: a slip in the sample
+    "vpcLatticeEventV2PathTrailingSlash.json": ["$.query_string_parameters"],
+    # the widget's parameters repeated at the top level; the model reads widgetContext.params
+    "cloudWatchDashboardEvent.json": ["$.original"],
+}
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row["file"] for row in ROWS])
+def test_every_key_of_every_sample_is_read_by_a_field(row):
+    import json
+
+    import msgspec.inspect as mi
+    from eventkeys import unknown_keys
+
+    value = json.loads((SAMPLES / row["file"]).read_bytes())
+    assert unknown_keys(value, mi.type_info(model_for(row))) == UNREAD.get(row["file"], [])
