@@ -184,6 +184,12 @@ def run_lambda(address: str, load: Callable[[], Handler]) -> NoReturn:
     except RuntimeAPIError as exc:
         _exit(str(exc))
     concurrent = bool(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"))
+    # stdout is a pipe on Lambda: each print goes out at once, as with the official
+    # runtime, so nothing printed is lost when a timeout ends the process
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(line_buffering=True, write_through=True)
     # logging first, so the handler's module logs the way it will at every invocation
     configure(json_logs=concurrent)
     try:

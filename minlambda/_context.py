@@ -208,6 +208,13 @@ class Context:
         remaining = self.deadline_ms - int(time.time() * 1000)
         return remaining if remaining > 0 else 0
 
+    def log(self, message: str) -> None:
+        """Write `message` to the function's log as it is (no newline added), as the
+        official runtime's `context.log` does."""
+        from minlambda._logging import write_log
+
+        write_log(message)
+
     def __repr__(self) -> str:
         return (
             f"Context(aws_request_id={self.aws_request_id!r}, function_name={self.function_name!r}, "

@@ -109,7 +109,8 @@ class Handler:
         self.response_type = _normalize(response)
         self.raw_event = self.event_type is bytes
         self._decode = None if self.raw_event else _decoder(self.event_type, where)
-        self._encode = msgspec.json.Encoder().encode
+        # Decimal as a JSON number, as the official runtime sends boto3's DynamoDB numbers
+        self._encode = msgspec.json.Encoder(decimal_format="number").encode
         self._response_class: type | None = None
         if self.response_type is not Any and self.response_type not in _RAW_TYPES:
             _check_schema(self.response_type, where, "response")

@@ -27,7 +27,7 @@ import msgspec
 
 from minlambda._context import CURRENT
 
-__all__ = ["configure", "log_unhandled", "FRAME_ERROR_JSON", "FRAME_ERROR_TEXT"]
+__all__ = ["configure", "log_unhandled", "write_log", "FRAME_ERROR_JSON", "FRAME_ERROR_TEXT"]
 
 # Telemetry frame types (big-endian): 0xA55A0003 text, 0xA55A0002 JSON, OR-ed with a
 # level mask when a log level or the JSON format is configured.
@@ -132,6 +132,12 @@ def log_unhandled(error_type: str, message: str, stack: list[str], request_id: s
     else:
         # \r, even inside the message: the whole report stays one CloudWatch event
         settings.sink.write("\r".join(lines).replace("\n", "\r") + "\n", FRAME_ERROR_TEXT)
+
+
+def write_log(message: str) -> None:
+    """Text as it is, to the log sink (`context.log`): one frame on the telemetry fd."""
+    if message:
+        _SETTINGS.sink.write(message, _TEXT)
 
 
 def _indent(line: str) -> str:

@@ -157,3 +157,30 @@ def test_a_function_that_never_logs_never_imports_logging(fake, proc):
     proc(["quiet_app.handler"], api.address)
     (result,) = api.wait_results(1)
     assert result.json() == {"logging_imported": False}
+
+
+@pytest.mark.parametrize("telemetry", [False, True], ids=["stdout", "telemetry-fd"])
+def test_context_log_writes_the_message_as_it_is(fake, telemetry):
+    """The official runtime's `context.log`; and Decimal responses as JSON numbers."""
+    read_fd, write_fd = os.pipe()
+    api = fake([Event({})])
+    extra = {"_LAMBDA_TELEMETRY_LOG_FD": str(write_fd)} if telemetry else {}
+    p = subprocess.Popen([sys.executable, "-m", "minlambda", "ctxlog_app.handler"],
+                         env=clean_env(AWS_LAMBDA_RUNTIME_API=api.address, **extra),
+                         cwd=APPS, pass_fds=(write_fd,), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(write_fd)
+    try:
+        (result,) = api.wait_results(1)
+    finally:
+        p.kill()
+        out, _ = p.communicate(timeout=10)
+    data = b""
+    while chunk := os.read(read_fd, 1 << 16):
+        data += chunk
+    os.close(read_fd)
+    assert result.body == b'{"price":12.50,"count":3}'
+    if telemetry:
+        assert out == b""
+        assert [(kind, text) for kind, _, text in _frames(data)] == [(0xA55A0003, "from context.log\n")]
+    else:
+        assert out == b"from context.log\n" and data == b""

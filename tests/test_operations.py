@@ -196,3 +196,20 @@ def test_schema_of_a_handler_that_does_not_load_exits_2():
                           capture_output=True, env=clean_env(), cwd=ROOT, timeout=30)
     assert done.returncode == 2 and done.stdout == b""
     assert b"Runtime.ImportModuleError" in done.stderr
+
+
+# -- stdout -----------------------------------------------------------------------------
+
+
+def test_prints_reach_the_pipe_at_once_so_a_killed_invocation_loses_none(fake, proc):
+    """stdout is a pipe on Lambda; a timeout kills the process mid-invocation."""
+    api = fake([Event({"sleep": 30})])
+    p = proc(["ops_app.chatty"], api.address, PYTHONUNBUFFERED=None)  # as on Lambda
+    import select
+
+    for pipe, line in ((p.popen.stdout, b"before the long wait\n"), (p.popen.stderr, b"to stderr too\n")):
+        ready, _, _ = select.select([pipe], [], [], 10)  # a buffered line never comes
+        assert ready, f"nothing on the pipe while the handler runs: {line!r} is still buffered"
+        assert pipe.readline() == line
+    assert p.popen.poll() is None and not api.of_kind("response")
+    p.popen.kill()

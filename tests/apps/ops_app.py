@@ -62,3 +62,11 @@ if os.environ.get("OPS_SLOW_SHUTDOWN"):
         _mark("shutdown: too_slow finished")
 
 sys.stdout.flush()
+
+
+@lambda_handler
+def chatty(event):
+    print("before the long wait")
+    print("to stderr too", file=sys.stderr)
+    time.sleep(event.get("sleep", 0))
+    return {"slept": event.get("sleep", 0)}
