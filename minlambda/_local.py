@@ -61,13 +61,13 @@ def serve_local(
     except OSError as exc:
         _fail(2, f"cannot listen on {host}:{port if port is not None else local_port()}: {exc}")
     url = emulator.url
-    print(f"minlambda: serving {handler.name} at {url} - try: curl -s -d '{{}}' {url}", flush=True)
     _stop_on_sigterm()
     if os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"):
-        _serve_workers(handler, emulator)
+        _serve_workers(handler, emulator, url)
     api = RuntimeAPI(emulator.runtime_api)
     runner = Runner(handler, api, function=local_function(emulator))
     try:
+        _announce(handler, url)  # inside the try: a Ctrl-C right after it exits 0 too
         runner.run()
     except KeyboardInterrupt:
         pass
@@ -92,7 +92,11 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _serve_workers(handler: Handler, emulator: Emulator) -> NoReturn:
+def _announce(handler: Handler, url: str) -> None:
+    print(f"minlambda: serving {handler.name} at {url} - try: curl -s -d '{{}}' {url}", flush=True)
+
+
+def _serve_workers(handler: Handler, emulator: Emulator, url: str) -> NoReturn:
     # AWS_LAMBDA_MAX_CONCURRENCY locally too: several invocations at once
     from minlambda._concurrency import Workers, max_concurrency
     from minlambda.testing import local_function
@@ -101,7 +105,9 @@ def _serve_workers(handler: Handler, emulator: Emulator) -> NoReturn:
         handler, emulator.runtime_api, max_concurrency() or 1, function=local_function(emulator)
     )
     try:
-        failure = workers.start().wait()
+        workers.start()
+        _announce(handler, url)
+        failure = workers.wait()
     except KeyboardInterrupt:
         failure = None
     finally:
