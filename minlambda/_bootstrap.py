@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from minlambda import _errors
 from minlambda._errors import InvalidSchemaError, RuntimeFault
-from minlambda._handler import Handler, handler_for, registered, select
+from minlambda._handler import Handler, handler_for, registered, select, wrapper_of
 from minlambda._http import ProtocolError
 from minlambda._logging import configure
 from minlambda._logging import log_unhandled as log_error
@@ -152,7 +152,9 @@ def resolve(handler: Any) -> Handler:
         return handler
     if isinstance(handler, str):
         matches = [h for h in registered() if h.name == handler]
-        return matches[0] if matches else load_handler(handler)
+        if matches and wrapper_of(matches[0], handler) is None:
+            return matches[0]
+        return load_handler(handler)
     try:
         return handler_for(handler)
     except InvalidSchemaError as exc:

@@ -22,7 +22,7 @@ import msgspec.inspect as mi
 
 from minlambda._errors import InvalidSchemaError, RuntimeFault, validation_details
 
-__all__ = ["Handler", "handler_for", "lambda_handler", "registered", "select"]
+__all__ = ["Handler", "handler_for", "lambda_handler", "registered", "select", "wrapper_of"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,6 +116,18 @@ class Handler:
             _check_schema(self.response_type, where, "response")
             if isinstance(self.response_type, type):
                 self._response_class = self.response_type
+
+    def around(self, wrapper: Callable[..., Any]) -> Handler:
+        """The same handler options for a decorator's wrapper around this function."""
+        if self.batch is not None:
+            return Handler(wrapper, name=self.name, batch=self.batch)
+        return Handler(
+            wrapper,
+            event=self.event_type,
+            response=Any if self.stream else self.response_type,
+            name=self.name,
+            stream=self.stream,
+        )
 
     def decode(self, body: bytes | bytearray) -> Any:
         """The event for a /next body; RuntimeFault when it is not valid JSON or does not fit."""
@@ -250,9 +262,13 @@ def lambda_handler(
 
 def handler_for(func: Callable[..., Any], name: str | None = None) -> Handler:
     """The Handler of a decorated function, or a new one for a plain function."""
-    handler = getattr(func, _ATTRIBUTE, None)
-    if isinstance(handler, Handler) and handler.func is func:
-        return handler
+    marked = getattr(func, _ATTRIBUTE, None)
+    if isinstance(marked, Handler):
+        inner = marked.func
+        if inner is func:
+            return marked
+        if inspect.unwrap(func, stop=lambda f: f is inner) is inner:
+            return marked.around(func)  # a decorator's wrapper (functools.wraps)
     for handler in _REGISTRY.values():
         if handler.func is func:
             return handler
@@ -279,7 +295,8 @@ def select(wanted: str | None, candidates: list[Handler] | None = None) -> Handl
     if wanted:
         matches = [h for h in pool if _matches(h, wanted)]
         if len(matches) == 1:
-            return matches[0]
+            wrapper = wrapper_of(matches[0], wanted)
+            return matches[0] if wrapper is None else handler_for(wrapper, wanted)
         if not matches and len(pool) == 1:
             return pool[0]
         names = ", ".join(h.name for h in pool)
@@ -295,6 +312,17 @@ def select(wanted: str | None, candidates: list[Handler] | None = None) -> Handl
         "Runtime.HandlerNotFound",
         f"Several handlers are registered ({names}): name one with _HANDLER or serve(handler)",
     )
+
+
+def wrapper_of(handler: Handler, name: str) -> Any:
+    """What `module.function` names when it is not the registered function itself: a
+    decorator's wrapper around it (Powertools' event_parser...), which is what to serve,
+    as `python -m minlambda module.function` does. None otherwise."""
+    import sys
+
+    module, _, function = name.replace(":", ".").rpartition(".")
+    found = getattr(sys.modules.get(module), function, None) if module else None
+    return found if callable(found) and found is not handler.func else None
 
 
 def _matches(handler: Handler, wanted: str) -> bool:

@@ -632,15 +632,14 @@ def test_event_parser_outermost(app):
     assert ml.results[0].json() == SQS_IDS
     with LocalRuntime(app.parsed_outer) as runtime:
         assert runtime.invoke(event).json() == SQS_IDS
-    # served by its registered name (also what serve() and _HANDLER select), it is
-    # the inner function @lambda_handler registered: the parser is skipped
+    # by its name once the module is imported (what serve() and _HANDLER selection
+    # do too): still the wrapper, with the options @lambda_handler was given
     with LocalRuntime("compatapps.powertools_app.parsed_outer") as runtime:
-        error = runtime.invoke(event).error
-    assert error is not None
-    assert (error["errorType"], error["errorMessage"]) == (
-        "AttributeError",
-        "'dict' object has no attribute 'Records'",
-    )
+        assert runtime.invoke(event).json() == SQS_IDS
+    from minlambda._handler import select
+
+    chosen = select("compatapps.powertools_app.parsed_outer")
+    assert chosen.func is app.parsed_outer and chosen.name == "compatapps.powertools_app.parsed_outer"
 
 
 def test_same_sample_through_both_models(app):

@@ -410,3 +410,23 @@ def test_a_failed_start_leaves_nothing_running() -> None:
         assert port_refuses(runtime.emulator.port)
     finally:
         runtime.close()  # the test itself leaves nothing behind either way
+
+
+def test_a_wrapper_outside_lambda_handler_is_served_by_name_imported_or_not():
+    """`LocalRuntime("module.function")` serves what the module exposes, as
+    `python -m minlambda module.function` does, even after the module was imported."""
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(HERE / "apps"))
+    try:
+        sys.modules.pop("wrapped_app", None)
+        with LocalRuntime("wrapped_app.greet") as runtime:  # imported by the runtime
+            first = runtime.invoke({"name": "ada"}).json()
+        importlib.import_module("wrapped_app")
+        with LocalRuntime("wrapped_app.greet") as runtime:  # already imported
+            second = runtime.invoke({"name": "bob"}).json()
+    finally:
+        sys.path.remove(str(HERE / "apps"))
+        sys.modules.pop("wrapped_app", None)
+    assert (first, second) == ("HELLO ADA", "HELLO BOB")
