@@ -9,12 +9,23 @@ emulator outside it. ``python -m minlambda app.handler`` is a drop-in for
 from __future__ import annotations
 
 import os
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from minlambda._context import Client, ClientContext, CognitoIdentity, Context, current_context
 from minlambda._handler import lambda_handler
-from minlambda._hooks import after_restore, before_snapshot, on_shutdown
-from minlambda._streaming import StreamingResponse
+
+if TYPE_CHECKING:
+    from minlambda._hooks import after_restore, before_snapshot, on_shutdown
+    from minlambda._streaming import StreamingResponse
+
+# imported on first use: a function that streams nothing and registers no hook never
+# pays for them at cold start
+_LAZY = {
+    "StreamingResponse": "minlambda._streaming",
+    "after_restore": "minlambda._hooks",
+    "before_snapshot": "minlambda._hooks",
+    "on_shutdown": "minlambda._hooks",
+}
 
 __all__ = [
     "Client",
@@ -63,6 +74,17 @@ def serve(handler: Any = None) -> NoReturn:
         log_error(fault.error_type, fault.message, fault.stack)
         raise SystemExit(1) from None
     serve_local(record)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'minlambda' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

@@ -218,6 +218,9 @@ def run_lambda(address: str, load: Callable[[], Handler]) -> NoReturn:
 
 def _lifecycle(api: RuntimeAPI, address: str, runner: Runner, workers: Any) -> None:
     """Shutdown hooks (their extension and SIGTERM) and SnapStart, at the end of init."""
+    snapstart = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+    if "minlambda._hooks" not in sys.modules and not snapstart:
+        return  # no hook was ever registered: nothing to do, and nothing to import
     from minlambda import _hooks
 
     if _hooks.SHUTDOWN:
@@ -229,7 +232,7 @@ def _lifecycle(api: RuntimeAPI, address: str, runner: Runner, workers: Any) -> N
             return workers.loop if workers is not None else runner._loop
 
         _hooks.install_shutdown(loop, api.warn)
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "snap-start":
+    if not snapstart:
         return
     try:
         _hooks.run_hooks(list(reversed(_hooks.BEFORE_SNAPSHOT)), runner.run_coroutine)

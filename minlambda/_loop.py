@@ -33,7 +33,6 @@ from minlambda._http import ProtocolError
 from minlambda._logging import log_unhandled
 from minlambda._malloc import LARGE, keep_large_buffers
 from minlambda._runtime_api import InvalidInvocation, Invocation, RuntimeAPI, RuntimeAPIError
-from minlambda._streaming import HTTP_INTEGRATION, StreamingResponse, chunks
 
 if TYPE_CHECKING:
     import threading
@@ -200,6 +199,8 @@ class Runner:
     def _stream(self, invocation: Invocation, result: Any) -> None:
         # nothing goes out before the first chunk: until then a failure is an
         # ordinary error post; after it, the stream ends with the error trailers
+        from minlambda._streaming import HTTP_INTEGRATION, StreamingResponse, chunks
+
         response = result if isinstance(result, StreamingResponse) else None
         try:
             pull = chunks(result if response is None else response.body, self.run_coroutine)
