@@ -208,7 +208,7 @@ class Context:
         remaining = self.deadline_ms - int(time.time() * 1000)
         return remaining if remaining > 0 else 0
 
-    def log(self, message: str) -> None:
+    def log(self, message: object) -> None:
         """Write `message` to the function's log as it is (no newline added), as the
         official runtime's `context.log` does."""
         from minlambda._logging import write_log

@@ -79,7 +79,7 @@ class Handler:
         )
         params, first = _parameters(func, where)
         self.arity = params
-        self.is_async = inspect.iscoroutinefunction(func)
+        self.is_async = _is_async(func)
         self.uses_loop = self.is_async or inspect.isasyncgenfunction(func)
         # a streaming handler's chunks need no response schema; an async generator
         # needs the event loop as much as a coroutine does
@@ -144,6 +144,11 @@ class Handler:
             raise RuntimeFault(
                 "Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}"
             ) from None
+        except Exception as exc:  # raised by the user's type (a Struct's __post_init__)
+            from minlambda._errors import exception_fault
+
+            error_type, message, stack = exception_fault(exc)
+            raise RuntimeFault(error_type, message, stack=stack) from None
 
     def encode(self, result: Any) -> tuple[bytes, str]:
         """The response body and its content type; RuntimeFault when the value does not fit."""
@@ -296,7 +301,12 @@ def select(wanted: str | None, candidates: list[Handler] | None = None) -> Handl
         matches = [h for h in pool if _matches(h, wanted)]
         if len(matches) == 1:
             wrapper = wrapper_of(matches[0], wanted)
-            return matches[0] if wrapper is None else handler_for(wrapper, wanted)
+            if wrapper is None:
+                return matches[0]
+            try:
+                return handler_for(wrapper, wanted)
+            except InvalidSchemaError as exc:
+                raise RuntimeFault("Runtime.InvalidSchema", str(exc)) from None
         if not matches and len(pool) == 1:
             return pool[0]
         names = ", ".join(h.name for h in pool)
@@ -315,14 +325,17 @@ def select(wanted: str | None, candidates: list[Handler] | None = None) -> Handl
 
 
 def wrapper_of(handler: Handler, name: str) -> Any:
-    """What `module.function` names when it is not the registered function itself: a
-    decorator's wrapper around it (Powertools' event_parser...), which is what to serve,
+    """What `module.function` names when it is a decorator's wrapper around the
+    registered function (functools.wraps) (Powertools' event_parser...), which is what to serve,
     as `python -m minlambda module.function` does. None otherwise."""
     import sys
 
     module, _, function = name.replace(":", ".").rpartition(".")
     found = getattr(sys.modules.get(module), function, None) if module else None
-    return found if callable(found) and found is not handler.func else None
+    if not callable(found) or found is handler.func:
+        return None
+    inner = handler.func
+    return found if inspect.unwrap(found, stop=lambda f: f is inner) is inner else None
 
 
 def _matches(handler: Handler, wanted: str) -> bool:
@@ -339,6 +352,16 @@ def _matches(handler: Handler, wanted: str) -> bool:
 
 
 # -- building a handler --------------------------------------------------------------
+
+
+def _is_async(func: Any) -> bool:
+    """An `async def`, an object with `async def __call__`, or a sync decorator's
+    wrapper (functools.wraps) around an `async def`: all return a coroutine."""
+    if inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(inspect.unwrap(func)):
+        return True
+    if inspect.isroutine(func) or inspect.isclass(func):
+        return False
+    return inspect.iscoroutinefunction(type(func).__call__)  # an instance with async __call__
 
 
 def _describe(func: Any) -> str:

@@ -19,6 +19,7 @@ __all__ = [
     "before_snapshot",
     "install_shutdown",
     "on_shutdown",
+    "run_each",
     "run_hooks",
     "run_shutdown_locally",
 ]
@@ -73,6 +74,19 @@ def run_hooks(hooks: list[Callable[[], Any]], run_coroutine: Callable[[Any], Any
             run_coroutine(result)
 
 
+def run_each(
+    hooks: list[Callable[[], Any]], run_coroutine: Callable[[Any], Any], warn: Callable[[str], None]
+) -> None:
+    """Like run_hooks, but a hook that fails is reported and the others still run
+    (shutdown hooks are independent clean-ups)."""
+    for hook in hooks:
+        try:
+            run_hooks([hook], run_coroutine)
+        except Exception as exc:
+            name = getattr(hook, "__qualname__", repr(hook))
+            warn(f"the shutdown hook {name} failed: {type(exc).__name__}: {exc}")
+
+
 def install_shutdown(loop_of: Callable[[], Any], warn: Callable[[str], None]) -> None:
     """On SIGTERM, run the shutdown hooks within SHUTDOWN_BUDGET, then exit 0.
     `loop_of()` gives the process's event loop (None for a sync handler)."""
@@ -84,7 +98,7 @@ def install_shutdown(loop_of: Callable[[], Any], warn: Callable[[str], None]) ->
 
         def run() -> None:
             try:
-                run_hooks(list(reversed(SHUTDOWN)), lambda coro: _await(coro, loop_of()))
+                run_each(list(reversed(SHUTDOWN)), lambda coro: _await(coro, loop_of()), warn)
             except BaseException as exc:
                 warn(f"a shutdown hook failed: {type(exc).__name__}: {exc}")
             finally:
@@ -109,12 +123,15 @@ def _await(coroutine: Any, loop: Any) -> Any:
     return loop.run_until_complete(coroutine)
 
 
-def run_shutdown_locally(run_coroutine: Callable[[Any], Any] | None) -> None:
+def run_shutdown_locally(run_coroutine: Callable[[Any], Any] | None, loop: Any = None) -> None:
     """The shutdown hooks when the local emulator stops (Ctrl-C or SIGTERM): newest
-    first, without the platform's time budget; a failure is reported on stderr."""
+    first, without the platform's time budget, async ones on `loop` (the handlers'
+    loop, when it runs in a thread of its own) or with `run_coroutine`; a failure is
+    reported on stderr and the other hooks still run."""
     if not SHUTDOWN:
         return
-    try:
-        run_hooks(list(reversed(SHUTDOWN)), run_coroutine or (lambda coro: _await(coro, None)))
-    except Exception as exc:
-        sys.stderr.write(f"minlambda: a shutdown hook failed: {type(exc).__name__}: {exc}\n")
+
+    def warn(message: str) -> None:
+        sys.stderr.write(f"minlambda: {message}\n")
+
+    run_each(list(reversed(SHUTDOWN)), run_coroutine or (lambda coro: _await(coro, loop)), warn)

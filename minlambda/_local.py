@@ -111,9 +111,9 @@ def _serve_workers(handler: Handler, emulator: Emulator, url: str) -> NoReturn:
     except KeyboardInterrupt:
         failure = None
     finally:
+        run_shutdown_locally(None, workers.loop)  # on the handlers' loop, still running
         workers.close()
         emulator.close()
-        run_shutdown_locally(None)
     if failure is not None:
         _fail(1, f"the local emulator failed: {failure}")
     raise SystemExit(0)

@@ -134,10 +134,15 @@ def log_unhandled(error_type: str, message: str, stack: list[str], request_id: s
         settings.sink.write("\r".join(lines).replace("\n", "\r") + "\n", FRAME_ERROR_TEXT)
 
 
-def write_log(message: str) -> None:
-    """Text as it is, to the log sink (`context.log`): one frame on the telemetry fd."""
-    if message:
-        _SETTINGS.sink.write(message, _TEXT)
+def write_log(message: object) -> None:
+    """Text as it is, to the log sink (`context.log`): one frame on the telemetry fd.
+    Anything else is written as its str(), bytes decoded, as the official runtime does."""
+    if isinstance(message, bytes | bytearray):
+        text = bytes(message).decode("utf-8", "replace")
+    else:
+        text = str(message)
+    if text != "":
+        _SETTINGS.sink.write(text, _TEXT)
 
 
 def _indent(line: str) -> str:

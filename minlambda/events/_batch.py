@@ -36,7 +36,9 @@ def plan(batch: Any, func: Callable[..., Any], arity: int, is_async: bool, where
     """The batch plan for `func` over `batch` (`SQSEvent[Order]`, `KinesisStreamEvent`...)."""
     origin = typing.get_origin(batch) or batch
     if not (isinstance(origin, type) and hasattr(origin, "_batch_items")):
-        raise TypeError(
+        from minlambda._errors import InvalidSchemaError
+
+        raise InvalidSchemaError(
             f"{where}: batch={batch!r} is not a batch event type; use SQSEvent[T], "
             "KinesisStreamEvent[T] or DynamoDBStreamEvent from minlambda.events"
         )
@@ -81,7 +83,10 @@ def plan(batch: Any, func: Callable[..., Any], arity: int, is_async: bool, where
                 continue
             try:
                 prepare(record, index)
-                call_one(record, context)
+                result = call_one(record, context)
+                if hasattr(result, "__await__"):  # never count an un-run record as done
+                    getattr(result, "close", lambda: None)()
+                    raise TypeError("the handler returned an awaitable; make it `async def`")
             except Exception as exc:
                 failed.record(identifier, exc)
         return failed.response(response)
