@@ -236,7 +236,7 @@ def lambda_handler(
         ``DynamoDBStreamEvent`` from `minlambda.events`. The handler is called once
         per record, with the record (its payload decoded as ``T``); a record that
         fails to decode or raises becomes a ``batchItemFailures`` entry of the
-        response (on a FIFO queue, with every record after it).
+        response (on a FIFO queue or a stream, with every record after it).
 
     Returns
     -------

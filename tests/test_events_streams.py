@@ -233,7 +233,7 @@ def test_kinesis_batch_items_and_order():
         "49590338271490256608559692540925702759324208523137515618",
     ]
     assert [record for record, _ in items] == event.records
-    assert event._ordered() is False
+    assert event._ordered() is True
     assert KinesisStreamEvent._batch_response is StreamsEventResponse
 
 
@@ -276,9 +276,12 @@ def test_kinesis_batch_plan_reports_the_failed_sequence_numbers():
     response = batch.call(event, None)
     assert isinstance(response, StreamsEventResponse)
     assert msgspec.json.decode(msgspec.json.encode(response)) == {
-        "batchItemFailures": [{"itemIdentifier": "100"}, {"itemIdentifier": "200"}]
+        "batchItemFailures": [
+            {"itemIdentifier": "100"}, {"itemIdentifier": "200"}, {"itemIdentifier": "300"}
+        ]
     }
-    assert seen == [("a", 1), ("b", -1), ("d", 4)]  # unordered: the rest still runs
+    # a shard is ordered: nothing after the first failure runs, all of it is reported
+    assert seen == [("a", 1), ("b", -1)]
 
 
 def test_kinesis_batch_mode_through_the_runtime(capfd):
@@ -302,7 +305,7 @@ def test_kinesis_batch_mode_through_the_runtime(capfd):
     assert result.json() == {
         "batchItemFailures": [{"itemIdentifier": "100"}, {"itemIdentifier": "200"}]
     }
-    assert seen == ["a", "c"]
+    assert seen == ["a"]  # the decode failure of the second record stops the shard
     out = capfd.readouterr().out
     assert (
         "batch item 100 failed: Expected `int`, got `str` - at `$.Records[1].kinesis.data.amount`"
@@ -498,7 +501,7 @@ def test_dynamodb_batch_items_and_order():
     items = list(event._batch_items())
     assert [identifier for _, identifier in items] == ["111", "222", "333"]
     assert [record for record, _ in items] == event.records
-    assert event._ordered() is False
+    assert event._ordered() is True
     assert list(event.records[0]._payloads("$.Records[0]")) == []
     assert DynamoDBStreamEvent._batch_response is StreamsEventResponse
 
@@ -515,8 +518,10 @@ def test_dynamodb_batch_mode_through_the_runtime(capfd):
     with LocalRuntime(apply) as runtime:
         result = runtime.invoke(json.loads(sample("dynamoStreamTumblingWindowEvent.json")))
     assert result.ok, result.payload
-    assert result.json() == {"batchItemFailures": [{"itemIdentifier": "222"}]}
-    assert seen == ["INSERT", "MODIFY", "REMOVE"]
+    assert result.json() == {
+        "batchItemFailures": [{"itemIdentifier": "222"}, {"itemIdentifier": "333"}]
+    }
+    assert seen == ["INSERT", "MODIFY"]
     assert "RuntimeError: batch item 222 failed: conflict" in capfd.readouterr().out
 
 

@@ -4,9 +4,9 @@
 # then for each record decodes its payload as the user's type and calls the handler
 # with the record. A record whose payload does not decode, or whose call raises,
 # becomes a `batchItemFailures` entry (its message id or sequence number) and is
-# logged as one event; the others succeed. On a FIFO queue processing stops at the
-# first failure and every record after it is reported too, so SQS redelivers them in
-# order. The response is the partial batch response Lambda expects; the event source
+# logged as one event; the others succeed. On a FIFO queue and on a stream (Kinesis,
+# DynamoDB: ordered shards) processing stops at the first failure and every record
+# after it is reported too, so they are redelivered in order. The response is the partial batch response Lambda expects; the event source
 # mapping must have ReportBatchItemFailures turned on.
 from __future__ import annotations
 

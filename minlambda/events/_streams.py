@@ -117,9 +117,10 @@ class KinesisStreamEvent(Model, Generic[T], kw_only=True):
             yield record, record.kinesis.sequence_number
 
     def _ordered(self) -> bool:
-        """Lambda retries a shard from the lowest failed sequence number: every record
-        is processed, the failures are all reported."""
-        return False
+        """Lambda retries a shard from the lowest failed sequence number, so records
+        after a failure would be processed now and again on the retry, out of order:
+        processing stops at the first failure and the rest are reported with it."""
+        return True
 
 
 # -- Data Firehose ---------------------------------------------------------------------
@@ -284,9 +285,10 @@ class DynamoDBStreamEvent(Model, kw_only=True):
             yield record, record.dynamodb.sequence_number
 
     def _ordered(self) -> bool:
-        """Lambda retries a shard from the lowest failed sequence number: every record
-        is processed, the failures are all reported."""
-        return False
+        """Lambda retries a shard from the lowest failed sequence number, so records
+        after a failure would be processed now and again on the retry, out of order:
+        processing stops at the first failure and the rest are reported with it."""
+        return True
 
 
 def dynamodb_item(image: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
