@@ -92,6 +92,14 @@ def _find_header(
 # -- parts shared by API Gateway's events ------------------------------------------------
 
 
+class _HTTPRequest(Model, kw_only=True):
+    """A request whose `body` is an HTTP body: text, or base64 when
+    `is_base64_encoded`; a `T` decoded from it in a parameterized model."""
+
+    def _payloads(self, at: str = "$") -> Iterator[PayloadSlot]:
+        yield self, "body", BODY, f"{at}.body"
+
+
 class APIGatewayClientCertValidity(Model, kw_only=True):
     """The validity dates of a mutual TLS client certificate, as text ("May 28 12:30:02 2019 GMT")."""
 
@@ -162,7 +170,7 @@ class APIGatewayRequestContext(Model, kw_only=True):
     authorizer: dict[str, Any] | None = None
 
 
-class APIGatewayProxyEvent(Model, Generic[T], kw_only=True):
+class APIGatewayProxyEvent(_HTTPRequest, Generic[T], kw_only=True):
     """A REST API (or HTTP API with payload format 1.0) proxy request. The maps are null
     when empty; `headers` holds the last value of a repeated header, `multiValueHeaders`
     all of them. `body` is the text as sent (base64 when `isBase64Encoded`), or a `T`."""
@@ -180,9 +188,6 @@ class APIGatewayProxyEvent(Model, Generic[T], kw_only=True):
     request_context: APIGatewayRequestContext
     body: T = None  # type: ignore[assignment]  # None when absent
     is_base64_encoded: bool = False
-
-    def _payloads(self, at: str = "$") -> Iterator[PayloadSlot]:
-        yield self, "body", BODY, f"{at}.body"
 
     def header(self, name: str) -> str | None:
         """A request header by its case-insensitive name, or None."""
@@ -228,7 +233,7 @@ class APIGatewayWebSocketRequestContext(Model, kw_only=True):
     authorizer: dict[str, Any] | None = None  # a Lambda authorizer's context, on CONNECT
 
 
-class APIGatewayWebSocketEvent(Model, Generic[T], kw_only=True):
+class APIGatewayWebSocketEvent(_HTTPRequest, Generic[T], kw_only=True):
     """A WebSocket API event: $connect (with the handshake's headers and query), a
     message (with its `body`) or $disconnect. `body` is the frame's text, or a `T`."""
 
@@ -240,9 +245,6 @@ class APIGatewayWebSocketEvent(Model, Generic[T], kw_only=True):
     stage_variables: dict[str, str] | None = None
     body: T = None  # type: ignore[assignment]  # None when absent
     is_base64_encoded: bool = False
-
-    def _payloads(self, at: str = "$") -> Iterator[PayloadSlot]:
-        yield self, "body", BODY, f"{at}.body"
 
     def header(self, name: str) -> str | None:
         """A header of the $connect handshake by its case-insensitive name, or None."""
@@ -322,7 +324,7 @@ class APIGatewayRequestContextV2(Model, kw_only=True):
     authorizer: APIGatewayAuthorizerV2 | None = None
 
 
-class APIGatewayProxyEventV2(Model, Generic[T], kw_only=True):
+class APIGatewayProxyEventV2(_HTTPRequest, Generic[T], kw_only=True):
     """An HTTP API request, payload format 2.0. Repeated headers and query parameters
     arrive joined with commas; cookies come in `cookies`, not in `headers`; absent maps
     are null. `body` is the text as sent (base64 when `isBase64Encoded`), or a `T`."""
@@ -339,9 +341,6 @@ class APIGatewayProxyEventV2(Model, Generic[T], kw_only=True):
     request_context: APIGatewayRequestContextV2
     body: T = None  # type: ignore[assignment]  # None when absent
     is_base64_encoded: bool = False
-
-    def _payloads(self, at: str = "$") -> Iterator[PayloadSlot]:
-        yield self, "body", BODY, f"{at}.body"
 
     def header(self, name: str) -> str | None:
         """A request header by its case-insensitive name, or None (not cookies)."""
@@ -486,7 +485,7 @@ class ALBRequestContext(Model, kw_only=True):
     elb: ALBElbContext
 
 
-class ALBEvent(Model, Generic[T], kw_only=True):
+class ALBEvent(_HTTPRequest, Generic[T], kw_only=True):
     """An Application Load Balancer request. With multi-value headers enabled on the
     target group only the `multiValue...` maps come, else only the single-value ones
     (holding a repeated header's last value). Query parameters arrive percent-encoded as
@@ -501,9 +500,6 @@ class ALBEvent(Model, Generic[T], kw_only=True):
     multi_value_headers: dict[str, list[str]] = {}
     body: T = None  # type: ignore[assignment]  # None when absent
     is_base64_encoded: bool = False
-
-    def _payloads(self, at: str = "$") -> Iterator[PayloadSlot]:
-        yield self, "body", BODY, f"{at}.body"
 
     def header(self, name: str) -> str | None:
         """A request header by its case-insensitive name, or None."""
@@ -525,7 +521,7 @@ class ALBResponse(Model, kw_only=True):
 # -- VPC Lattice --------------------------------------------------------------------------
 
 
-class VPCLatticeEvent(Model, Generic[T], kw_only=True, rename=None):
+class VPCLatticeEvent(_HTTPRequest, Generic[T], kw_only=True, rename=None):
     """A VPC Lattice request, event format v1: its keys are snake_case (`raw_path`,
     `is_base64_encoded`). `body` is the text (base64 when `is_base64_encoded`), or a `T`."""
 
@@ -535,9 +531,6 @@ class VPCLatticeEvent(Model, Generic[T], kw_only=True, rename=None):
     query_string_parameters: dict[str, str] = {}
     body: T = None  # type: ignore[assignment]  # None when absent
     is_base64_encoded: bool = False
-
-    def _payloads(self, at: str = "$") -> Iterator[PayloadSlot]:
-        yield self, "body", BODY, f"{at}.body"
 
 
 class VPCLatticeIdentity(Model, kw_only=True):
@@ -567,7 +560,7 @@ class VPCLatticeRequestContextV2(Model, kw_only=True):
     time_epoch: str = ""
 
 
-class VPCLatticeEventV2(Model, Generic[T], kw_only=True):
+class VPCLatticeEventV2(_HTTPRequest, Generic[T], kw_only=True):
     """A VPC Lattice request, event format v2. Header and query values are lists of
     values (some senders give single strings). `body` is the text (base64 when
     `isBase64Encoded`), or a `T`."""
@@ -582,9 +575,6 @@ class VPCLatticeEventV2(Model, Generic[T], kw_only=True):
     request_context: VPCLatticeRequestContextV2 = msgspec.field(
         default_factory=VPCLatticeRequestContextV2
     )
-
-    def _payloads(self, at: str = "$") -> Iterator[PayloadSlot]:
-        yield self, "body", BODY, f"{at}.body"
 
 
 # -- AWS Transfer Family custom identity provider ----------------------------------------
