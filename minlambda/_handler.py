@@ -54,9 +54,10 @@ class Handler:
         "uses_loop",
         "stream",
         "raw_event",
-        "_decode",
-        "_encode",
-        "_response_class",
+        "decoder",
+        "json_encode",
+        "response_class",
+        "response_any",
     )
 
     def __init__(
@@ -108,14 +109,17 @@ class Handler:
         self.event_type = _normalize(event)
         self.response_type = _normalize(response)
         self.raw_event = self.event_type is bytes
-        self._decode = None if self.raw_event else _decoder(self.event_type, where)
+        self.decoder = None if self.raw_event else _decoder(self.event_type, where)
         # Decimal as a JSON number, as the official runtime sends boto3's DynamoDB numbers
-        self._encode = msgspec.json.Encoder(decimal_format="number").encode
-        self._response_class: type | None = None
+        self.json_encode = msgspec.json.Encoder(decimal_format="number").encode
+        self.response_class: type | None = None
+        # the loop encodes a result directly when it is of this class, or of any
+        # class but the raw ones when the response type is Any (see `encode`)
+        self.response_any = self.response_type is Any
         if self.response_type is not Any and self.response_type not in _RAW_TYPES:
             _check_schema(self.response_type, where, "response")
             if isinstance(self.response_type, type):
-                self._response_class = self.response_type
+                self.response_class = self.response_type
 
     def around(self, wrapper: Callable[..., Any]) -> Handler:
         """The same handler options for a decorator's wrapper around this function."""
@@ -131,24 +135,13 @@ class Handler:
 
     def decode(self, body: bytes | bytearray) -> Any:
         """The event for a /next body; RuntimeFault when it is not valid JSON or does not fit."""
-        decode = self._decode
+        decode = self.decoder
         if decode is None:
             return body if type(body) is bytes else bytes(body)
         try:
             return decode(body)
-        except msgspec.ValidationError as exc:
-            raise RuntimeFault(
-                "Runtime.ValidationError", str(exc), details=validation_details(exc, "event")
-            ) from None
-        except _DECODE_ERRORS as exc:
-            raise RuntimeFault(
-                "Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}"
-            ) from None
-        except Exception as exc:  # raised by the user's type (a Struct's __post_init__)
-            from minlambda._errors import exception_fault
-
-            error_type, message, stack = exception_fault(exc)
-            raise RuntimeFault(error_type, message, stack=stack) from None
+        except Exception as exc:
+            raise decode_fault(exc) from None
 
     def encode(self, result: Any) -> tuple[bytes, str]:
         """The response body and its content type; RuntimeFault when the value does not fit."""
@@ -160,7 +153,7 @@ class Handler:
         if kind is bytearray or kind is memoryview:
             return bytes(result), "application/unknown"
         response_type = self.response_type
-        if response_type is not Any and kind is not self._response_class:
+        if response_type is not Any and kind is not self.response_class:
             try:
                 result = msgspec.convert(result, response_type, from_attributes=True)
             except msgspec.ValidationError as exc:
@@ -170,17 +163,38 @@ class Handler:
                     details=validation_details(exc, "response"),
                 ) from None
             except Exception as exc:
-                raise _marshal_fault(exc) from None
+                raise marshal_fault(exc) from None
         try:
-            return self._encode(result), "application/json"
+            return self.json_encode(result), "application/json"
         except Exception as exc:
-            raise _marshal_fault(exc) from None
+            raise marshal_fault(exc) from None
 
     def __repr__(self) -> str:
         return f"<Handler {self.name} event={_type_name(self.event_type)} response={_type_name(self.response_type)}>"
 
 
-def _marshal_fault(exc: Exception) -> RuntimeFault:
+# results that `encode` sends as they are, not as JSON
+RAW_RESULTS: Final = frozenset({bytes, bytearray, memoryview, msgspec.Raw})
+
+
+def decode_fault(exc: Exception) -> RuntimeFault:
+    """What a decoder's exception means for the invocation."""
+    if isinstance(exc, RuntimeFault):
+        return exc
+    if isinstance(exc, msgspec.ValidationError):
+        return RuntimeFault(
+            "Runtime.ValidationError", str(exc), details=validation_details(exc, "event")
+        )
+    if isinstance(exc, _DECODE_ERRORS):
+        return RuntimeFault("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}")
+    # raised by the user's type (a Struct's __post_init__)
+    from minlambda._errors import exception_fault
+
+    error_type, message, stack = exception_fault(exc)
+    return RuntimeFault(error_type, message, stack=stack)
+
+
+def marshal_fault(exc: Exception) -> RuntimeFault:
     return RuntimeFault(
         "Runtime.MarshalError",
         f"Unable to marshal response: {exc}",

@@ -125,6 +125,11 @@ _HOST = re.compile(r"[\x21-\x7e]+")
 _OWN_FIELDS = frozenset({"host", "content-length", "transfer-encoding"})
 _NAME_CACHE: dict[bytes, str] = {}
 _NAME_CACHE_SIZE: Final = 512
+# The same names and status lines as text, for `ResponseReader.whole`: learned by
+# the careful parser, so only what it accepted is ever recognised there.
+_TEXT_NAMES: dict[str, str] = {}
+_STATUS_LINES: dict[str, tuple[int, bytes]] = {}
+_STATUS_LINES_SIZE: Final = 64
 # Heads up to this size are remembered with their meaning, so the same head again (a
 # 202 acknowledgement, every time) is not parsed again. /next answers are larger and
 # differ every time.
@@ -160,9 +165,11 @@ def _field_name(raw: bytes) -> str:
         # RFC 9112 5.1: no whitespace between the field name and the colon
         if _TOKEN.fullmatch(raw) is None:
             raise ProtocolError(f"Expected a header field name, got {_cut(raw)}")
-        name = raw.decode("ascii").lower()
+        text = raw.decode("ascii")
+        name = text.lower()
         if len(_NAME_CACHE) < _NAME_CACHE_SIZE:
             _NAME_CACHE[raw] = name
+            _TEXT_NAMES[text] = name
     return name
 
 
@@ -265,6 +272,8 @@ class ResponseReader:
         "_max_body",
         "_memo_head",
         "_memo",
+        "_memo_data",
+        "_memo_whole",
     )
 
     def __init__(self, max_body: int = MAX_BODY_SIZE) -> None:
@@ -278,6 +287,8 @@ class ResponseReader:
         self._max_body = max_body
         self._memo_head: bytes | None = None
         self._memo: tuple[int, bytes, dict[str, str], bool, int, int] = (0, b"", {}, False, 0, 0)
+        self._memo_data = b""
+        self._memo_whole: tuple[Head, bytes] | None = None
 
     @property
     def buffered(self) -> int:
@@ -341,6 +352,60 @@ class ResponseReader:
             self._state = _S_HEAD
             return head, _take(self._buf, start, start + remaining)
         return head, None
+
+    def whole(self, data: bytes) -> tuple[Head, bytes] | None:
+        """The response in `data` when it is the whole of one plain response, else None.
+
+        The fast path of the runtime's every exchange, tried on the first bytes read
+        after a request while nothing else is buffered: a status line and field names
+        the careful parser has accepted before, no CR, LF or NUL but the line ends,
+        each field once, one Content-Length and exactly that many body bytes, kept
+        alive. Anything else is None, with nothing consumed: the caller then hands
+        `data` to `receive_data` and the careful parser decides. The returned Head is
+        shared with later identical answers (the 202s): read it, do not change it.
+        """
+        if data == self._memo_data:
+            return self._memo_whole
+        if self._state != _S_HEAD or self._pos != len(self._buf):
+            return None
+        end = data.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        text = data[:end].decode("utf-8", "surrogateescape")
+        lines = text.split("\r\n")
+        status = _STATUS_LINES.get(lines[0])
+        if status is None:
+            return None
+        joined = "".join(lines)
+        if "\r" in joined or "\n" in joined or "\x00" in joined:
+            return None  # obs-fold, bare CR or LF, NUL: the careful parser's cases
+        del lines[0]
+        fields: dict[str | None, str] = {}
+        name_of = _TEXT_NAMES.get
+        try:
+            for line in lines:
+                raw, value = line.split(":", 1)  # ValueError without a colon
+                fields[name_of(raw)] = value.strip(" \t")
+        except ValueError:
+            return None
+        if None in fields or len(fields) != len(lines):
+            return None  # a name not seen before, or one seen twice
+        length = fields.get("content-length")
+        if (
+            length is None
+            or "transfer-encoding" in fields
+            or "connection" in fields
+            or not (length.isdigit() and length.isascii())
+            or len(length) > MAX_LENGTH_DIGITS
+        ):
+            return None
+        size = int(length)
+        if size > self._max_body or len(data) != end + 4 + size:
+            return None  # too big (refused by the careful parser), partial, or more
+        result = Head(status[0], status[1], fields, True), data[end + 4 :]
+        if len(data) <= _MEMO_SIZE:
+            self._memo_data, self._memo_whole = data, result
+        return result
 
     def direct_body(self) -> tuple[bytes, int] | None:
         """Hand a Content-Length body still in progress over to the caller.
@@ -421,6 +486,14 @@ class ResponseReader:
             )
         version, code, reason = status_line.groups()
         status = int(code)
+        if (
+            version == b"1"
+            and status >= 200
+            and status != 204
+            and status != 304
+            and len(_STATUS_LINES) < _STATUS_LINES_SIZE
+        ):
+            _STATUS_LINES[lines[0].decode("utf-8", "surrogateescape")] = (status, reason or b"")
         headers = _parse_fields(lines[1:], _clean_lines(head, lines))
         length = headers.get("content-length")
         if (

@@ -28,7 +28,7 @@ from minlambda._context import (
     parse_identity,
 )
 from minlambda._errors import RuntimeFault
-from minlambda._handler import Handler
+from minlambda._handler import RAW_RESULTS, Handler, decode_fault, marshal_fault
 from minlambda._http import ProtocolError
 from minlambda._logging import log_unhandled
 from minlambda._malloc import LARGE, keep_large_buffers
@@ -36,6 +36,8 @@ from minlambda._runtime_api import InvalidInvocation, Invocation, RuntimeAPI, Ru
 
 if TYPE_CHECKING:
     import threading
+
+_new_context = object.__new__
 
 __all__ = ["Runner", "TraceEnv"]
 
@@ -122,63 +124,81 @@ class Runner:
 
     def handle(self, invocation: Invocation) -> None:
         """Run the handler on one event and post its result or error."""
+        # one flat method for the whole of an ordinary invocation: it runs for every
+        # event, and each Python call it saves is measurable (docs/benchmarks.md)
         handler = self.handler
-        if self.trace_env is not None:
-            self.trace_env.set(invocation.headers.get("lambda-runtime-trace-id"))
-        if len(invocation.body) >= LARGE:
+        trace_env = self.trace_env
+        if trace_env is not None:
+            trace_env.set(invocation.headers.get("lambda-runtime-trace-id"))
+        body = invocation.body
+        if len(body) >= LARGE:
             keep_large_buffers()  # once: see _malloc
         try:
             context = self._context = self.context(invocation)
-            event = handler.decode(invocation.body)
         except RuntimeFault as fault:
             return self._post_fault(invocation, fault)
+        decode = handler.decoder
+        if decode is None:
+            event = body if type(body) is bytes else bytes(body)
+        else:
+            try:
+                event = decode(body)
+            except Exception as exc:
+                return self._post_fault(invocation, decode_fault(exc))
         token = CURRENT.set(context)
         watchdog = self.watchdog
         if watchdog is not None:
             self._watch = watchdog.arm(invocation.request_id, context.deadline_ms)
         try:
-            self._call(invocation, event, context)
+            try:
+                arity = handler.arity
+                if arity == 2:
+                    result = handler.call(event, context)
+                elif arity == 1:
+                    result = handler.call(event)
+                else:
+                    result = handler.call()
+                if handler.is_async:
+                    result = self.run_coroutine(result)
+            except Exception as exc:
+                return self._post_exception(invocation, exc)
+            if handler.stream:
+                return self._stream(invocation, result)
+            kind = type(result)
+            if kind is handler.response_class or (
+                handler.response_any and kind not in RAW_RESULTS
+            ):
+                # handler.encode's common case, without the call
+                try:
+                    data = handler.json_encode(result)
+                except Exception as exc:
+                    return self._post_fault(invocation, marshal_fault(exc))
+                content_type = "application/json"
+            else:
+                try:
+                    data, content_type = handler.encode(result)
+                except RuntimeFault as fault:
+                    return self._post_fault(invocation, fault)
+            if len(data) > MAX_RESPONSE:
+                # the platform would refuse it and tell the invoker nothing useful
+                message = (
+                    f"Response payload size ({len(data)} bytes) exceeded maximum allowed "
+                    f"payload size ({MAX_RESPONSE} bytes)."
+                )
+                return self._post_fault(
+                    invocation, RuntimeFault("Function.ResponseSizeTooLarge", message)
+                )
+            try:
+                self.api.respond(invocation, data, content_type)
+            except ProtocolError as exc:
+                self.api.warn(
+                    f"The answer to POST response for {invocation.request_id!r} was malformed: {exc}"
+                )
         finally:
             CURRENT.reset(token)
             if watchdog is not None:
                 watchdog.disarm(self._watch)
                 self._watch = None
-
-    def _call(self, invocation: Invocation, event: Any, context: Context) -> None:
-        handler = self.handler
-        try:
-            arity = handler.arity
-            if arity == 2:
-                result = handler.call(event, context)
-            elif arity == 1:
-                result = handler.call(event)
-            else:
-                result = handler.call()
-            if handler.is_async:
-                result = self.run_coroutine(result)
-        except Exception as exc:
-            return self._post_exception(invocation, exc)
-        if handler.stream:
-            return self._stream(invocation, result)
-        try:
-            data, content_type = handler.encode(result)
-        except RuntimeFault as fault:
-            return self._post_fault(invocation, fault)
-        if len(data) > MAX_RESPONSE:
-            # the platform would refuse it and tell the invoker nothing useful
-            message = (
-                f"Response payload size ({len(data)} bytes) exceeded maximum allowed payload "
-                f"size ({MAX_RESPONSE} bytes)."
-            )
-            return self._post_fault(
-                invocation, RuntimeFault("Function.ResponseSizeTooLarge", message)
-            )
-        try:
-            self.api.respond(invocation, data, content_type)
-        except ProtocolError as exc:
-            self.api.warn(
-                f"The answer to POST response for {invocation.request_id!r} was malformed: {exc}"
-            )
 
     def run_coroutine(self, coroutine: Any) -> Any:
         """Run a coroutine of the handler's to completion on the process's loop."""
@@ -260,7 +280,8 @@ class Runner:
 
     def context(self, invocation: Invocation) -> Context:
         headers = invocation.headers
-        deadline = headers.get("lambda-runtime-deadline-ms", "")
+        get = headers.get
+        deadline = get("lambda-runtime-deadline-ms", "")
         try:
             deadline_ms = int(deadline)
         except ValueError:
@@ -268,17 +289,33 @@ class Runner:
             self.api.warn(
                 f"Invalid Lambda-Runtime-Deadline-Ms {deadline[:40]!r}: the deadline is taken as passed"
             )
+        if "lambda-runtime-cognito-identity" in headers or "lambda-runtime-client-context" in headers:
+            return self._mobile_context(invocation, deadline_ms)
+        # Context.__init__'s argument handling skipped: this runs once per invocation
+        context = _new_context(Context)
+        context.aws_request_id = invocation.request_id
+        context.deadline_ms = deadline_ms
+        context.invoked_function_arn = get("lambda-runtime-invoked-function-arn", "")
+        context.trace_id = get("lambda-runtime-trace-id")
+        context.tenant_id = get("lambda-runtime-aws-tenant-id")
+        context.client_context = None
+        context._identity = None
+        context._function = self.function
+        return context
+
+    def _mobile_context(self, invocation: Invocation, deadline_ms: int) -> Context:
+        # mobile SDK invocations only: the identity and client context headers
+        headers = invocation.headers
         identity = client_context = None
         raw_identity = headers.get("lambda-runtime-cognito-identity")
         raw_client = headers.get("lambda-runtime-client-context")
-        if raw_identity or raw_client:  # mobile SDK invocations only
-            try:
-                if raw_identity:
-                    identity = parse_identity(raw_identity)
-                if raw_client:
-                    client_context = parse_client_context(raw_client)
-            except ValueError as exc:
-                raise RuntimeFault("Runtime.LambdaContextUnmarshalError", str(exc)) from None
+        try:
+            if raw_identity:
+                identity = parse_identity(raw_identity)
+            if raw_client:
+                client_context = parse_client_context(raw_client)
+        except ValueError as exc:
+            raise RuntimeFault("Runtime.LambdaContextUnmarshalError", str(exc)) from None
         return invocation_context(
             invocation.request_id, deadline_ms, headers, self.function, identity, client_context
         )

@@ -43,7 +43,7 @@ INVOCATION_ID_HEADER: Final = "Lambda-Runtime-Invocation-Id"
 # Request ids go into the request path: anything outside these characters is
 # percent-encoded (RFC 3986 2.1) so no byte of an id can end the request line,
 # add a header or leave the /invocation/{id}/ segment.
-_PLAIN_ID: Final = re.compile(r"[A-Za-z0-9._~:-]+")
+_PLAIN_ID: Final = re.compile(r"(?!\.*\Z)[A-Za-z0-9._~:-]+")  # dots alone are encoded
 _UNRESERVED: Final = frozenset(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~:"
 )
@@ -67,7 +67,7 @@ class Invocation:
 
     def __init__(self, request_id: str, headers: dict[str, str], body: bytes | bytearray) -> None:
         self.request_id = request_id
-        self.path_id = path_segment(request_id)
+        self.path_id = request_id if _PLAIN_ID.fullmatch(request_id) else path_segment(request_id)
         self.headers = headers
         self.body = body
         echo = headers.get("lambda-runtime-invocation-id")
@@ -76,7 +76,7 @@ class Invocation:
 
 def path_segment(request_id: str) -> str:
     """The request id as one safe path segment (percent-encoded when needed)."""
-    if _PLAIN_ID.fullmatch(request_id) and request_id.strip("."):
+    if _PLAIN_ID.fullmatch(request_id):
         return request_id
     # dots are encoded too, so an id of "." or ".." cannot become a dot segment
     return "".join(
@@ -135,12 +135,13 @@ class RuntimeAPI:
             raise RuntimeAPIError(f"GET /next failed: {exc}") from exc
         if head.status != 200:
             raise RuntimeAPIError(f"GET /next answered {head.status}: {_excerpt(body)}")
-        request_id = head.headers.get("lambda-runtime-aws-request-id", "").strip()
+        headers = head.headers
+        request_id = headers.get("lambda-runtime-aws-request-id", "").strip()
         if not request_id:
             raise InvalidInvocation(
                 "GET /next answered 200 without a Lambda-Runtime-Aws-Request-Id header"
             )
-        return Invocation(request_id, head.headers, body)
+        return Invocation(request_id, headers, body)
 
     def respond(
         self, invocation: Invocation, body: bytes, content_type: str = "application/json"
@@ -154,7 +155,16 @@ class RuntimeAPI:
                 self._response_suffix,
                 len(body),
             )
-            return self._send(head, body, f"invocation/{invocation.path_id}/response")
+            try:
+                response, answer = self.connection.request(head, body)
+            except TransportError as exc:
+                raise RuntimeAPIError(
+                    f"POST invocation/{invocation.path_id}/response failed: {exc}"
+                ) from exc
+            status = response.status
+            if status < 300:
+                return status
+            return self._check(response, answer, f"invocation/{invocation.path_id}/response")
         headers = [("Content-Type", content_type)]
         if invocation.invocation_id is not None:
             headers.append((INVOCATION_ID_HEADER, invocation.invocation_id))

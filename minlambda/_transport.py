@@ -92,15 +92,30 @@ class Connection:
         self, head: bytes, body: bytes | bytearray | memoryview = b""
     ) -> tuple[Head, bytes | bytearray]:
         """Send one request and read its whole response."""
-        reused = self._sock is not None
-        if not reused:
-            self._connect()
-        try:
-            return self._exchange(head, body)
-        except _StaleConnection as exc:
+        sock = self._sock
+        if sock is not None and len(body) <= _JOIN_LIMIT:
+            # the common case, flat: one send, one read, the whole answer in it
+            try:
+                sock.sendall(head + body)
+                data = sock.recv(RECV_SIZE)
+            except OSError:
+                data = b""  # reset before any byte of an answer: as stale as EOF
+            if data:
+                whole = self._reader.whole(data)
+                if whole is not None:
+                    return whole
+                return self._receive(sock, data)
             self.close()
+        else:
+            reused = sock is not None
             if not reused:
-                raise TransportError(str(exc)) from exc.__cause__
+                self._connect()
+            try:
+                return self._exchange(head, body)
+            except _StaleConnection as exc:
+                self.close()
+                if not reused:
+                    raise TransportError(str(exc)) from exc.__cause__
         # the idle keep-alive connection was closed by the peer: once more, on a new one
         self._connect()
         try:
@@ -199,12 +214,16 @@ class Connection:
                 ) from exc
         return self._receive(sock)
 
-    def _receive(self, sock: socket.socket) -> tuple[Head, bytes | bytearray]:
+    def _receive(self, sock: socket.socket, first: bytes = b"") -> tuple[Head, bytes | bytearray]:
+        """Read a response; `first`: its first bytes, read already."""
         reader = self._reader
-        received = False  # any byte of this response: from then on nothing is retried
+        received = bool(first)  # any byte of this response: from then on nothing is retried
         try:
             # nothing is buffered between responses (else the connection was closed)
             result: tuple[Head, bytes | None] | _Sentinel = NEED_DATA
+            if first:
+                reader.receive_data(first)
+                result = reader.read_response()
             while not isinstance(result, tuple):
                 if result is NEED_DATA:
                     data = self._recv(sock, received)
