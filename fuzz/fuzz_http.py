@@ -3,7 +3,9 @@
 Every input is split into pieces at offsets taken from its first bytes and fed to a
 ResponseReader, then EOF; the reader may produce events or raise ProtocolError,
 nothing else. A second reader fed the same bytes whole must produce the same events
-(or the same error), so a split can never change what a response means.
+(or the same error), so a split can never change what a response means. The fast
+path, `ResponseReader.whole`, must either decline the bytes or give exactly what the
+careful parser gives for them.
 
     pip install -e '.[fuzz]'
     mkdir -p /tmp/fuzz-corpus
@@ -68,6 +70,26 @@ def one_input(data: bytes) -> None:
     whole = parse([body] if body else [])
     if split != whole:
         raise AssertionError(f"a split changed the parse: {split!r} != {whole!r}")
+    check_fast_path(body)
+
+
+def check_fast_path(raw: bytes) -> None:
+    careful = ResponseReader(max_body=1 << 20)
+    careful.receive_data(raw)
+    try:
+        result = careful.read_response()
+    except ProtocolError:
+        result = None  # (the names it met before the error may be learned)
+    fast = ResponseReader(max_body=1 << 20).whole(raw)
+    if fast is None:
+        return
+    if not isinstance(result, tuple) or result[1] is None:
+        raise AssertionError(f"whole() took {raw!r}, which the careful parser did not")
+    got, want = fast[0], result[0]
+    if (got.status, got.reason, got.headers, got.keep_alive, fast[1]) != (
+        want.status, want.reason, want.headers, want.keep_alive, result[1]
+    ) or careful.buffered:
+        raise AssertionError(f"whole() and the careful parser differ on {raw!r}")
 
 
 def main() -> None:

@@ -402,7 +402,8 @@ class ResponseReader:
         size = int(length)
         if size > self._max_body or len(data) != end + 4 + size:
             return None  # too big (refused by the careful parser), partial, or more
-        result = Head(status[0], status[1], fields, True), data[end + 4 :]
+        # (no None key: checked above)
+        result = Head(status[0], status[1], fields, True), data[end + 4 :]  # type: ignore[arg-type]
         if len(data) <= _MEMO_SIZE:
             self._memo_data, self._memo_whole = data, result
         return result

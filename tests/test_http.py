@@ -1337,3 +1337,212 @@ def test_seeded_random_garbage():
         except Exception as exc:  # anything but ProtocolError is a bug
             raise AssertionError(f"seed {seed}: {raw!r} raised {exc!r}") from exc
         assert split_outcome == whole_outcome, f"seed {seed}: {raw!r} cut at {sorted(cuts)}"
+
+
+# -- the fast path: ResponseReader.whole ---------------------------------------------------
+
+
+def careful(raw: bytes, max_body: int = MAX_BODY_SIZE) -> tuple | None:
+    """What the careful parser makes of `raw` as one read: (head, body) when it is one
+    whole kept-alive response using exactly all of `raw`, else None. As a side effect
+    it teaches the parser's caches the names and status line it accepted."""
+    reader = ResponseReader(max_body=max_body)
+    reader.receive_data(raw)
+    try:
+        result = reader.read_response()
+    except ProtocolError:
+        return None
+    if not isinstance(result, tuple) or result[1] is None:
+        return None
+    response, body = result
+    if not response.keep_alive or reader.buffered or not reader.at_message_start:
+        return None
+    return as_tuple(response), body
+
+
+def fast(raw: bytes, max_body: int = MAX_BODY_SIZE) -> tuple | None:
+    reader = ResponseReader(max_body=max_body)
+    result = reader.whole(raw)
+    if result is None:
+        # nothing was consumed: the careful parser gets every byte
+        assert reader.buffered == 0 and reader.at_message_start
+        return None
+    response, body = result
+    assert type(body) is bytes
+    return as_tuple(response), body
+
+
+def assert_whole_agrees(raw: bytes, max_body: int = MAX_BODY_SIZE) -> tuple | None:
+    """whole() either declines or gives exactly what the careful parser gives."""
+    expected = careful(raw, max_body)
+    got = fast(raw, max_body)
+    if got is not None:
+        assert got == expected, raw
+    return got
+
+
+NEXT_ANSWER = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    b"Lambda-Runtime-Aws-Request-Id: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\r\n"
+    b"Lambda-Runtime-Deadline-Ms: 1542409706888\r\n"
+    b"Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-2:123456789012:function:f\r\n"
+    b"Lambda-Runtime-Trace-Id: Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1\r\n"
+    b"Content-Length: 17\r\n\r\n"
+    b'{"hello":"world"}'
+)
+
+
+def test_whole_takes_a_plain_next_answer_the_careful_parser_accepted_before():
+    got = assert_whole_agrees(NEXT_ANSWER)
+    assert got is not None
+    response, body = got
+    assert body == b'{"hello":"world"}'
+    assert response[1:3] == (200, b"OK")
+    assert response[3]["lambda-runtime-aws-request-id"] == "8476a536-e9f4-11e8-9739-2dfe598c3fcd"
+    assert response[3]["content-length"] == "17"
+
+
+def test_whole_declines_names_and_status_lines_never_parsed_carefully():
+    name = f"X-Never-Seen-{random.randrange(10**12)}"
+    raw = NEXT_ANSWER.replace(b"Content-Type:", name.encode() + b":")
+    assert fast(raw) is None
+    assert careful(raw) is not None  # ... which learns it
+    assert assert_whole_agrees(raw) is not None
+    status = f"HTTP/1.1 200 Fine{random.randrange(10**12)}".encode()
+    raw = NEXT_ANSWER.replace(b"HTTP/1.1 200 OK", status)
+    assert fast(raw) is None
+    assert careful(raw) is not None
+    assert assert_whole_agrees(raw) is not None
+
+
+def test_whole_does_not_learn_what_the_careful_parser_refused():
+    raw = NEXT_ANSWER.replace(b"Content-Type:", b"Bad Name:")
+    assert careful(raw) is None
+    assert fast(raw) is None
+    raw = NEXT_ANSWER.replace(b"HTTP/1.1 200 OK", b"HTTP/1.1 099 Early")
+    assert careful(raw) is None
+    assert fast(raw) is None
+
+
+DECLINED = {
+    "bare LF in a value": NEXT_ANSWER.replace(b"application/json", b"application/\njson"),
+    "bare CR in a value": NEXT_ANSWER.replace(b"application/json", b"application/\rjson"),
+    "NUL in a value": NEXT_ANSWER.replace(b"application/json", b"application/\x00json"),
+    "obs-fold": NEXT_ANSWER.replace(b"application/json", b"application/\r\n json"),
+    "a field twice": NEXT_ANSWER.replace(b"Content-Length: 17", b"Content-Type: x\r\nContent-Length: 17"),
+    "Content-Length twice": NEXT_ANSWER.replace(b"Content-Length: 17", b"Content-Length: 17\r\nContent-Length: 17"),
+    "no colon": NEXT_ANSWER.replace(b"Content-Type: application/json", b"Content-Type"),
+    "transfer-encoding": NEXT_ANSWER.replace(
+        b"Content-Length: 17\r\n\r\n" + b'{"hello":"world"}',
+        b"Transfer-Encoding: chunked\r\n\r\n11\r\n" + b'{"hello":"world"}' + b"\r\n0\r\n\r\n",
+    ),
+    "both framings": NEXT_ANSWER.replace(b"Content-Length: 17", b"Transfer-Encoding: chunked\r\nContent-Length: 17"),
+    "connection close": NEXT_ANSWER.replace(b"Content-Length: 17", b"Connection: close\r\nContent-Length: 17"),
+    "connection keep-alive": NEXT_ANSWER.replace(b"Content-Length: 17", b"Connection: keep-alive\r\nContent-Length: 17"),
+    "HTTP/1.0": NEXT_ANSWER.replace(b"HTTP/1.1", b"HTTP/1.0"),
+    "body short": NEXT_ANSWER[:-1],
+    "body long": NEXT_ANSWER + b"x",
+    "the next response behind": NEXT_ANSWER + NEXT,
+    "no framing": NEXT_ANSWER.replace(b"Content-Length: 17\r\n", b""),
+    "no blank line": NEXT_ANSWER.split(b"\r\n\r\n")[0] + b"\r\n",
+    "sign": NEXT_ANSWER.replace(b"Content-Length: 17", b"Content-Length: +17"),
+    "underscore": NEXT_ANSWER.replace(b"Content-Length: 17", b"Content-Length: 1_7"),
+    "arabic digits": NEXT_ANSWER.replace(b"Content-Length: 17", "Content-Length: ١٧".encode()),
+    "list": NEXT_ANSWER.replace(b"Content-Length: 17", b"Content-Length: 17, 17"),
+    "20 digits": NEXT_ANSWER.replace(b"Content-Length: 17", b"Content-Length: 00000000000000000017"),
+    "204 with a length": NEXT_ANSWER.replace(b"200 OK", b"204 No Content"),
+    "304 with a length": NEXT_ANSWER.replace(b"200 OK", b"304 Not Modified"),
+    "interim response first": b"HTTP/1.1 100 Continue\r\n\r\n" + NEXT_ANSWER,
+    "non-ASCII name": NEXT_ANSWER.replace(b"Content-Type:", "Contént-Type:".encode()),
+}
+
+
+@pytest.mark.parametrize("name", DECLINED)
+def test_whole_declines_anything_but_the_plain_case(name):
+    raw = DECLINED[name]
+    careful(raw)  # whatever it learns from this answer, whole() still declines it
+    assert fast(raw) is None, name
+
+
+def test_whole_declines_a_body_over_the_limit():
+    assert careful(NEXT_ANSWER, max_body=17) is not None
+    assert fast(NEXT_ANSWER, max_body=17) is not None
+    assert fast(NEXT_ANSWER, max_body=16) is None
+    assert careful(NEXT_ANSWER, max_body=16) is None
+
+
+def test_whole_keeps_what_the_careful_parser_keeps():
+    # OWS around values, an empty value, non-ASCII value bytes, a reason with spaces
+    raw = (
+        b"HTTP/1.1 202 Accepted by us\r\nX-Empty:\r\nX-Tabs:\t a b \t\r\n"
+        b"X-Bytes: caf\xc3\xa9 \xff\r\nContent-Length: 2\r\n\r\nok"
+    )
+    got = assert_whole_agrees(raw)
+    assert got is not None
+    assert got[0][3] == {
+        "x-empty": "",
+        "x-tabs": "a b",
+        "x-bytes": "café \udcff",
+        "content-length": "2",
+    }
+    assert got[0][2] == b"Accepted by us"
+
+
+def test_whole_shares_the_result_of_identical_small_answers():
+    reader = ResponseReader()
+    ack = b'HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{"status":"OK"}\n'
+    assert careful(ack) is not None
+    first = reader.whole(ack)
+    assert first is not None
+    assert reader.whole(bytes(bytearray(ack))) is first
+    other = reader.whole(ack.replace(b"OK", b"ok"))
+    assert other is not None and other is not first
+    # large answers are parsed every time
+    big = b"HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n" + b"x" * 300
+    assert careful(big) is not None
+    assert reader.whole(big) is not reader.whole(big)
+
+
+def test_whole_declines_while_a_response_is_in_progress():
+    reader = ResponseReader()
+    assert careful(NEXT_ANSWER) is not None
+    reader.receive_data(NEXT_ANSWER[:50])
+    assert reader.read_response() is NEED_DATA
+    assert reader.whole(NEXT_ANSWER) is None
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(responses())
+def test_whole_agrees_with_the_careful_parser_on_valid_responses(message):
+    raw, _ = message
+    assert_whole_agrees(raw)
+
+
+@settings(
+    max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(st.sampled_from(PREFIXES), garbage, st.sampled_from([4, 64, MAX_BODY_SIZE]))
+def test_whole_agrees_with_the_careful_parser_on_garbage(prefix, tail, max_body):
+    assert_whole_agrees(prefix + tail, max_body)
+
+
+def tweak(rng: random.Random, raw: bytes) -> bytes:
+    """`raw` with a few bytes of its head replaced by ones that often keep it valid."""
+    buf = bytearray(raw)
+    end = raw.find(b"\r\n\r\n")
+    for _ in range(rng.randint(1, 3)):
+        at = rng.randrange(max(end, 1))
+        buf[at : at + 1] = bytes([rng.choice(b"aZ09 :\t-,;\xc3\xa9\xff")])
+    return bytes(buf)
+
+
+def test_whole_agrees_with_the_careful_parser_on_mutated_answers():
+    samples = [NEXT_ANSWER, *DECLINED.values()] + [case.raw for case in CASES.values()]
+    taken = 0
+    for seed in range(2000):
+        rng = random.Random(seed)
+        sample = NEXT_ANSWER if seed % 3 == 0 else rng.choice(samples)
+        raw = mutate(rng, sample) if seed % 2 else tweak(rng, sample)
+        if assert_whole_agrees(raw) is not None:
+            taken += 1
+    assert taken > 200  # enough mutants stay plain answers for this to mean something
