@@ -272,8 +272,6 @@ class ResponseReader:
         "_max_body",
         "_memo_head",
         "_memo",
-        "_memo_data",
-        "_memo_whole",
     )
 
     def __init__(self, max_body: int = MAX_BODY_SIZE) -> None:
@@ -287,8 +285,6 @@ class ResponseReader:
         self._max_body = max_body
         self._memo_head: bytes | None = None
         self._memo: tuple[int, bytes, dict[str, str], bool, int, int] = (0, b"", {}, False, 0, 0)
-        self._memo_data = b""
-        self._memo_whole: tuple[Head, bytes] | None = None
 
     @property
     def buffered(self) -> int:
@@ -361,11 +357,8 @@ class ResponseReader:
         the careful parser has accepted before, no CR, LF or NUL but the line ends,
         each field once, one Content-Length and exactly that many body bytes, kept
         alive. Anything else is None, with nothing consumed: the caller then hands
-        `data` to `receive_data` and the careful parser decides. The returned Head is
-        shared with later identical answers (the 202s): read it, do not change it.
+        `data` to `receive_data` and the careful parser decides.
         """
-        if data == self._memo_data:
-            return self._memo_whole
         if self._state != _S_HEAD or self._pos != len(self._buf):
             return None
         end = data.find(b"\r\n\r\n")
@@ -403,10 +396,7 @@ class ResponseReader:
         if size > self._max_body or len(data) != end + 4 + size:
             return None  # too big (refused by the careful parser), partial, or more
         # (no None key: checked above)
-        result = Head(status[0], status[1], fields, True), data[end + 4 :]  # type: ignore[arg-type]
-        if len(data) <= _MEMO_SIZE:
-            self._memo_data, self._memo_whole = data, result
-        return result
+        return Head(status[0], status[1], fields, True), data[end + 4 :]  # type: ignore[arg-type]
 
     def direct_body(self) -> tuple[bytes, int] | None:
         """Hand a Content-Length body still in progress over to the caller.

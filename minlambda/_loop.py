@@ -56,17 +56,18 @@ class TraceEnv:
 
     def __init__(self) -> None:
         environ = os.environ
-        self._key = environ.encodekey(TRACE_ENV)
-        self._encoding = sys.getfilesystemencoding()  # what os.environ encodes with
-        self._data: dict[Any, Any] = environ._data  # type: ignore[attr-defined]
+        self.key = environ.encodekey(TRACE_ENV)
+        self.encoding = sys.getfilesystemencoding()  # what os.environ encodes with
+        self.data: dict[Any, Any] = environ._data  # type: ignore[attr-defined]
         # the value the process started with lives in C environ too: drop it there once
         environ.pop(TRACE_ENV, None)
 
     def set(self, value: str | None) -> None:
+        # (Runner.handle does the same inline)
         if value:
-            self._data[self._key] = value.encode(self._encoding, "surrogateescape")
+            self.data[self.key] = value.encode(self.encoding, "surrogateescape")
         else:
-            self._data.pop(self._key, None)
+            self.data.pop(self.key, None)
 
 
 class Runner:
@@ -127,16 +128,43 @@ class Runner:
         # one flat method for the whole of an ordinary invocation: it runs for every
         # event, and each Python call it saves is measurable (docs/benchmarks.md)
         handler = self.handler
+        headers = invocation.headers
+        get = headers.get
+        trace = get("lambda-runtime-trace-id")
         trace_env = self.trace_env
         if trace_env is not None:
-            trace_env.set(invocation.headers.get("lambda-runtime-trace-id"))
+            if trace:
+                trace_env.data[trace_env.key] = trace.encode(trace_env.encoding, "surrogateescape")
+            else:
+                trace_env.data.pop(trace_env.key, None)
         body = invocation.body
         if len(body) >= LARGE:
             keep_large_buffers()  # once: see _malloc
+        deadline = get("lambda-runtime-deadline-ms", "")
         try:
-            context = self._context = self.context(invocation)
-        except RuntimeFault as fault:
-            return self._post_fault(invocation, fault)
+            deadline_ms = int(deadline)
+        except ValueError:
+            deadline_ms = 0
+            self.api.warn(
+                f"Invalid Lambda-Runtime-Deadline-Ms {deadline[:40]!r}: the deadline is taken as passed"
+            )
+        if "lambda-runtime-cognito-identity" in headers or "lambda-runtime-client-context" in headers:
+            try:
+                context = self._mobile_context(invocation, deadline_ms)
+            except RuntimeFault as fault:
+                return self._post_fault(invocation, fault)
+        else:
+            # a Context without Context.__init__'s argument handling
+            context = _new_context(Context)
+            context.aws_request_id = invocation.request_id
+            context.deadline_ms = deadline_ms
+            context.invoked_function_arn = get("lambda-runtime-invoked-function-arn", "")
+            context.trace_id = trace
+            context.tenant_id = get("lambda-runtime-aws-tenant-id")
+            context.client_context = None
+            context._identity = None
+            context._function = self.function
+        self._context = context
         decode = handler.decoder
         if decode is None:
             event = body if type(body) is bytes else bytes(body)
@@ -277,31 +305,6 @@ class Runner:
         self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self._loop)
         return self._loop
-
-    def context(self, invocation: Invocation) -> Context:
-        headers = invocation.headers
-        get = headers.get
-        deadline = get("lambda-runtime-deadline-ms", "")
-        try:
-            deadline_ms = int(deadline)
-        except ValueError:
-            deadline_ms = 0
-            self.api.warn(
-                f"Invalid Lambda-Runtime-Deadline-Ms {deadline[:40]!r}: the deadline is taken as passed"
-            )
-        if "lambda-runtime-cognito-identity" in headers or "lambda-runtime-client-context" in headers:
-            return self._mobile_context(invocation, deadline_ms)
-        # Context.__init__'s argument handling skipped: this runs once per invocation
-        context = _new_context(Context)
-        context.aws_request_id = invocation.request_id
-        context.deadline_ms = deadline_ms
-        context.invoked_function_arn = get("lambda-runtime-invoked-function-arn", "")
-        context.trace_id = get("lambda-runtime-trace-id")
-        context.tenant_id = get("lambda-runtime-aws-tenant-id")
-        context.client_context = None
-        context._identity = None
-        context._function = self.function
-        return context
 
     def _mobile_context(self, invocation: Invocation, deadline_ms: int) -> Context:
         # mobile SDK invocations only: the identity and client context headers

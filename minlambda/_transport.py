@@ -46,6 +46,8 @@ BODY_STALL_TIMEOUT: Final = 60.0
 # Bodies larger than this go out in a second send call rather than being copied
 # onto the head.
 _JOIN_LIMIT: Final = 64 * 1024
+# Answers up to this size are remembered with their meaning (see `request`)
+_MEMO_SIZE: Final = 256
 
 
 class TransportError(Exception):
@@ -55,7 +57,18 @@ class TransportError(Exception):
 class Connection:
     """A keep-alive client connection to host:port."""
 
-    __slots__ = ("host", "port", "_sock", "_reader", "connects", "_pause", "_aborted", "_address")
+    __slots__ = (
+        "host",
+        "port",
+        "_sock",
+        "_reader",
+        "connects",
+        "_pause",
+        "_aborted",
+        "_address",
+        "_last",
+        "_last_answer",
+    )
 
     def __init__(self, host: str, port: int, *, connect_pause: float = CONNECT_FIRST_PAUSE) -> None:
         self.host = host
@@ -68,6 +81,10 @@ class Connection:
         self.connects = 0  # connections opened so far (for tests and diagnostics)
         self._pause = connect_pause
         self._aborted = False
+        # the last short plain answer and what it meant: the Runtime API acknowledges
+        # every post with the same bytes, recognised here without parsing them again
+        self._last = b""
+        self._last_answer: tuple[Head, bytes] = (Head(0, b"", {}, False), b"")
 
     def abort(self) -> None:
         """Shut the connection down for good, from any thread: a request blocked on
@@ -101,10 +118,14 @@ class Connection:
             except OSError:
                 data = b""  # reset before any byte of an answer: as stale as EOF
             if data:
+                if data == self._last:
+                    return self._last_answer  # (the Head is shared: nobody changes it)
                 whole = self._reader.whole(data)
-                if whole is not None:
-                    return whole
-                return self._receive(sock, data)
+                if whole is None:
+                    return self._receive(sock, data)
+                if len(data) <= _MEMO_SIZE:
+                    self._last, self._last_answer = data, whole
+                return whole
             self.close()
         else:
             reused = sock is not None

@@ -132,3 +132,13 @@ def proc() -> Iterator[Callable[..., Proc]]:
     yield start
     for p in started:
         p.kill()
+
+
+@pytest.fixture
+def fresh_http_caches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty caches of field names and status lines in minlambda._http, as in a new
+    process: they are bounded, and earlier tests (random names) may have filled them."""
+    from minlambda import _http
+
+    for name in ("_NAME_CACHE", "_TEXT_NAMES", "_STATUS_LINES"):
+        monkeypatch.setattr(_http, name, {})

@@ -393,6 +393,36 @@ def test_keep_alive_reuses_one_connection(server, connect):
     assert not server.conns[0].peer_closed.is_set()
 
 
+def test_answers_on_a_kept_connection_mean_what_they_say_however_often_they_repeat(
+    server, connect, fresh_http_caches
+):
+    """The same short answer again is recognised without parsing it again (the Runtime
+    API's 202s); any other answer, however like it, is parsed."""
+    accepted = b'HTTP/1.1 202 Accepted\r\nContent-Length: 16\r\n\r\n{"status":"OK"}\n'
+    too_large = b'HTTP/1.1 413 Too Large\r\nContent-Length: 16\r\n\r\n{"status":"no"}\n'
+    odd = b'HTTP/1.1 202 Accepted\r\nContent-Length: 16\r\nX-A: 1\r\nx-a: 2\r\n\r\n{"status":"OK"}\n'
+    server.script(
+        *[Answer(a) for a in (accepted, accepted, too_large, accepted, odd, odd, accepted)]
+    )
+    conn = connect()
+    seen = [conn.request(GET_NEXT) for _ in range(7)]
+    assert [(h.status, h.headers.get("x-a"), body) for h, body in seen] == [
+        (202, None, b'{"status":"OK"}\n'),
+        (202, None, b'{"status":"OK"}\n'),
+        (413, None, b'{"status":"no"}\n'),
+        (202, None, b'{"status":"OK"}\n'),
+        (202, "1, 2", b'{"status":"OK"}\n'),
+        (202, "1, 2", b'{"status":"OK"}\n'),
+        (202, None, b'{"status":"OK"}\n'),
+    ]
+    # the first 202 was parsed carefully and the second by the fast path; later ones
+    # are recognised. The odd answers are parsed carefully every time.
+    assert seen[1] is not seen[0]
+    assert seen[3] is seen[1] and seen[6] is seen[1]
+    assert seen[5] is not seen[4]
+    assert conn.connects == 1
+
+
 @pytest.mark.parametrize(
     "response, body",
     [
