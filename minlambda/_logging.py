@@ -208,7 +208,8 @@ def record_context(record: Any) -> None:
     """Put the running invocation's request and tenant ids on a log record."""
     if getattr(record, "aws_request_id", None) is not None:
         return  # given with extra= (the watchdog logs for another thread's invocation)
-    context = CURRENT.get()
+    slot = CURRENT.get()
+    context = None if slot is None else slot.context
     record.aws_request_id = context.aws_request_id if context is not None else ""
     record.tenant_id = context.tenant_id if context is not None else None
 

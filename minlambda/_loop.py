@@ -23,6 +23,7 @@ from minlambda._context import (
     CURRENT,
     Context,
     FunctionInfo,
+    Slot,
     invocation_context,
     parse_client_context,
     parse_identity,
@@ -36,6 +37,7 @@ from minlambda._runtime_api import InvalidInvocation, Invocation, RuntimeAPI, Ru
 
 if TYPE_CHECKING:
     import threading
+    from contextvars import Token
 
 _new_context = object.__new__
 
@@ -93,6 +95,7 @@ class Runner:
         self.log_error = log_error
         self._shared_loop = shared_loop
         self._context: Context | None = None
+        self._slot = Slot()
         self._watch: Any = None
         self.watchdog: Any = None
         if os.environ.get("MINLAMBDA_DEADLINE_WARNING_MS"):
@@ -105,6 +108,13 @@ class Runner:
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Serve events until the Runtime API fails (RuntimeAPIError) or `stop` is set."""
+        token = CURRENT.set(self._slot)
+        try:
+            self._serve(stop)
+        finally:
+            CURRENT.reset(token)
+
+    def _serve(self, stop: threading.Event | None) -> None:
         pause = 0.0
         while stop is None or not stop.is_set():
             try:
@@ -173,7 +183,15 @@ class Runner:
                 event = decode(body)
             except Exception as exc:
                 return self._post_fault(invocation, decode_fault(exc))
-        token = CURRENT.set(context)
+        slot = self._slot
+        token: Token[Slot | None] | None
+        if handler.uses_loop:
+            # tasks copy the context they start in: each invocation its own slot
+            token = CURRENT.set(Slot(context))
+        else:
+            # the runner's slot is set once (in run()); only its content changes
+            token = None if CURRENT.get() is slot else CURRENT.set(slot)
+            slot.context = context
         watchdog = self.watchdog
         if watchdog is not None:
             self._watch = watchdog.arm(invocation.request_id, context.deadline_ms)
@@ -223,7 +241,9 @@ class Runner:
                     f"The answer to POST response for {invocation.request_id!r} was malformed: {exc}"
                 )
         finally:
-            CURRENT.reset(token)
+            slot.context = None
+            if token is not None:
+                CURRENT.reset(token)
             if watchdog is not None:
                 watchdog.disarm(self._watch)
                 self._watch = None
@@ -354,7 +374,7 @@ def _first_chunk(pull: Callable[[], bytes]) -> bytes | None:
 
 
 async def _in_context(coroutine: Any, context: Context | None, watch: Any) -> Any:
-    CURRENT.set(context)  # a task runs in a copy of the context: this stays in it
+    CURRENT.set(Slot(context))  # a task runs in a copy of the context: this stays in it
     if watch is not None:
         import asyncio
 

@@ -4,6 +4,7 @@ contextvars, init once, failures isolated. Real sockets, real threads and proces
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import threading
 import time
@@ -98,6 +99,99 @@ def test_contextvars_never_leak_between_invocations():
         results = _all(runtime, [{}] * 9)
     assert [r.json() for r in results] == [r.request_id for r in results]
     assert all(mine == seen_id for mine, seen_id in seen)
+
+
+# -- one at a time: the runner's slot -----------------------------------------------------
+
+
+def test_the_sequential_runtime_gives_each_invocation_its_context_and_none_outside():
+    @lambda_handler
+    def where(event, context):
+        in_thread: list[object] = []
+        worker = threading.Thread(target=lambda: in_thread.append(current_context()))
+        worker.start()
+        worker.join()
+        return {
+            "mine": current_context() is context,
+            "request_id": current_context().aws_request_id,
+            "in_a_new_thread": in_thread[0] is None,  # threads start with no context
+        }
+
+    with LocalRuntime(where) as runtime:
+        results = [runtime.invoke({}) for _ in range(3)]
+        assert current_context() is None
+    assert [r.json() for r in results] == [
+        {"mine": True, "request_id": r.request_id, "in_a_new_thread": True} for r in results
+    ]
+    assert current_context() is None
+
+
+def test_an_invocation_inside_an_invocation_gives_the_outer_one_its_context_back():
+    @lambda_handler
+    def inner(event, context):
+        return current_context().aws_request_id
+
+    @lambda_handler
+    def outer(event, context):
+        with LocalRuntime(inner) as nested:
+            got = nested.invoke({}).json()
+        return {"inner": got, "outer_after": current_context().aws_request_id}
+
+    with LocalRuntime(outer) as runtime:
+        result = runtime.invoke({})
+    reply = result.json()
+    assert reply["outer_after"] == result.request_id
+    assert reply["inner"] != result.request_id
+
+
+def test_a_sync_handlers_copied_context_follows_the_runner_not_the_invocation():
+    """A sync handler's runner sets its slot once: a context copied during one
+    invocation and run later sees the invocation running then (None between two)."""
+    copies: list[contextvars.Context] = []
+
+    @lambda_handler
+    def copier(event, context):
+        if event["step"] == 1:
+            copies.append(contextvars.copy_context())
+            return copies[0].run(lambda: current_context().aws_request_id)
+        return copies[0].run(lambda: current_context().aws_request_id)
+
+    with LocalRuntime(copier) as runtime:
+        first = runtime.invoke({"step": 1})
+        second = runtime.invoke({"step": 2})
+        # between invocations (the runner clears it just after posting the result)
+        deadline = time.monotonic() + 5
+        while copies[0].run(current_context) is not None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert copies[0].run(current_context) is None
+    assert first.json() == first.request_id
+    assert second.json() == second.request_id
+
+
+def test_an_async_task_keeps_the_context_of_the_invocation_that_started_it():
+    """Tasks copy the context they start in: one spawned by an invocation still sees
+    that invocation after the next one has begun (the sequential runtime, one loop)."""
+    waiting: list[asyncio.Future[None]] = []
+    spawned: list[asyncio.Task[str | None]] = []
+
+    async def report() -> str | None:
+        await waiting[0]
+        context = current_context()
+        return None if context is None else context.aws_request_id
+
+    @lambda_handler
+    async def spawner(event, context):
+        if event["step"] == 1:
+            waiting.append(asyncio.get_running_loop().create_future())
+            spawned.append(asyncio.ensure_future(report()))
+            return None
+        waiting[0].set_result(None)
+        return {"task_saw": await spawned[0], "now": current_context().aws_request_id}
+
+    with LocalRuntime(spawner) as runtime:
+        first = runtime.invoke({"step": 1})
+        second = runtime.invoke({"step": 2})
+    assert second.json() == {"task_saw": first.request_id, "now": second.request_id}
 
 
 # -- the process, as Lambda runs it ---------------------------------------------------------
