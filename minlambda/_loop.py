@@ -148,8 +148,7 @@ class Runner:
             else:
                 trace_env.data.pop(trace_env.key, None)
         body = invocation.body
-        if len(body) >= LARGE:
-            keep_large_buffers()  # once: see _malloc
+        large = len(body) >= LARGE
         deadline = get("lambda-runtime-deadline-ms", "")
         try:
             deadline_ms = int(deadline)
@@ -247,6 +246,10 @@ class Runner:
             if watchdog is not None:
                 watchdog.disarm(self._watch)
                 self._watch = None
+            if large:
+                # once, after the result went out: the first large invocation's
+                # latency does not include importing ctypes (see _malloc)
+                keep_large_buffers()
 
     def run_coroutine(self, coroutine: Any) -> Any:
         """Run a coroutine of the handler's to completion on the process's loop."""
