@@ -168,6 +168,7 @@ class RuntimeAPI:
                 self._response_suffix,
                 len(body),
             )
+            # `_send` and `_check`, inline for the common 202: this runs for every event
             try:
                 response, answer = self.connection.request(head, body)
             except TransportError as exc:
