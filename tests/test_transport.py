@@ -565,10 +565,12 @@ def test_idle_connection_closed_by_peer_is_retried_once(server, connect, how):
     assert server.requests() == [[GET_NEXT], [post_head + body]]
 
 
-def test_send_error_on_reused_connection_is_retried_once(server, connect):
+@pytest.mark.parametrize("size", [0, _JOIN_LIMIT + 1], ids=["no-body", "body-sent-apart"])
+def test_send_error_on_reused_connection_is_retried_once(server, connect, size):
     """The peer reset the idle connection and the reset has arrived, so sending the
     next request fails with an OSError: the request is sent again on a new connection,
-    where the server sees it once."""
+    where the server sees it once. (A body over the join limit is sent after the head,
+    on another path through the client.)"""
     server.script(Answer(ok(b"first"), then="reset"))
     server.script(Answer(ok(b"second")))
     conn = connect()
@@ -576,9 +578,38 @@ def test_send_error_on_reused_connection_is_retried_once(server, connect):
     assert server.conns[0].ended.wait(WAIT)
     wait_reset_arrived(conn)
 
-    assert conn.request(GET_NEXT)[1] == b"second"
+    body = b"b" * size
+    head = post("/2018-06-01/runtime/invocation/r1/response", body) if size else GET_NEXT
+    assert conn.request(head, body)[1] == b"second"
     assert conn.connects == 2
-    assert server.requests() == [[GET_NEXT], [GET_NEXT]]
+    assert server.requests() == [[GET_NEXT], [head + body]]
+
+
+def test_a_large_request_on_a_connection_closed_in_flight_is_retried(server, connect):
+    """A body over the join limit, sent fine on the kept-alive connection, then EOF
+    before any byte of the answer: sent once more on a new connection."""
+    server.script(Answer(ok(b"first")), Answer(then="close"))
+    server.script(Answer(ok(b"second")))
+    conn = connect()
+    conn.request(GET_NEXT)
+    body = b"b" * (_JOIN_LIMIT + 1)
+    head = post("/2018-06-01/runtime/invocation/r1/response", body)
+    assert conn.request(head, body)[1] == b"second"
+    assert conn.connects == 2
+    assert server.requests() == [[GET_NEXT, head + body], [head + body]]
+
+
+def test_plain_answers_over_the_memo_size_are_parsed_every_time(server, connect, fresh_http_caches):
+    """A /next answer is larger than what the connection remembers: the same bytes
+    twice are parsed twice (by the careful parser, then by the fast path)."""
+    big = ok(b"x" * 300, extra="Lambda-Runtime-Aws-Request-Id: r1\r\n")
+    server.script(Answer(big), Answer(big), Answer(big))
+    conn = connect()
+    seen = [conn.request(GET_NEXT) for _ in range(3)]
+    assert [(h.status, h.headers["lambda-runtime-aws-request-id"], b) for h, b in seen] == [
+        (200, "r1", b"x" * 300)
+    ] * 3
+    assert seen[2] is not seen[1] and seen[2][0] is not seen[1][0]
 
 
 @pytest.mark.parametrize("how", ["close", "reset"])
