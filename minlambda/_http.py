@@ -133,10 +133,6 @@ _NAME_CACHE_SIZE: Final = 512
 _TEXT_NAMES: dict[str, str] = {}
 _STATUS_LINES: dict[str, tuple[int, bytes]] = {}
 _STATUS_LINES_SIZE: Final = 64
-# Heads up to this size are remembered with their meaning, so the same head again (a
-# 202 acknowledgement, every time) is not parsed again. /next answers are larger and
-# differ every time.
-_MEMO_SIZE: Final = 256
 
 (
     _S_HEAD,
@@ -273,8 +269,6 @@ class ResponseReader:
         "_eof",
         "_scan",
         "_max_body",
-        "_memo_head",
-        "_memo",
     )
 
     def __init__(self, max_body: int = MAX_BODY_SIZE) -> None:
@@ -286,8 +280,6 @@ class ResponseReader:
         self._eof = False
         self._scan = 0
         self._max_body = max_body
-        self._memo_head: bytes | None = None
-        self._memo: tuple[int, bytes, dict[str, str], bool, int, int] = (0, b"", {}, False, 0, 0)
 
     @property
     def buffered(self) -> int:
@@ -437,24 +429,9 @@ class ResponseReader:
             head = bytes(buf[self._pos : end])
             self._pos = end + 4
             self._scan = self._pos
-            if head == self._memo_head:
-                # the same small head as last time (the Runtime API's 202s are):
-                # what it means was worked out then
-                status, reason, headers, keep_alive, state, remaining = self._memo
-                self._state, self._remaining, self._total = state, remaining, 0
-                return Head(status, reason, headers.copy(), keep_alive)
+            # (the repeated 202 never gets here: the connection recognises its bytes)
             event = self._parse_head(head)
             if event is not None:
-                if len(head) <= _MEMO_SIZE:
-                    self._memo_head = head
-                    self._memo = (
-                        event.status,
-                        event.reason,
-                        event.headers.copy(),
-                        event.keep_alive,
-                        self._state,
-                        self._remaining,
-                    )
                 return event
             # a 1xx interim response (RFC 9110 15.2): skip it and read the real one
 
