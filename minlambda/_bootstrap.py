@@ -167,16 +167,27 @@ def _exit(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
-def fail_init(api: RuntimeAPI | None, fault: RuntimeFault) -> NoReturn:
-    """Log an init error, post it to /runtime/init/error and exit 1."""
+def fail_init(api: RuntimeAPI | None, fault: RuntimeFault, *, worker: bool = False) -> NoReturn:
+    """Log an init error, post it to /runtime/init/error and exit 1. A worker of
+    processes mode takes the platform's 403 silently: another worker posted first."""
     log_error(fault.error_type, fault.message, fault.stack)
     if api is not None:
         body = _errors.payload(fault.error_type, fault.message, "", fault.stack, fault.details)
+        if worker:
+            api.warn = _quiet_refusal(api.warn)
         try:
             api.init_error(body, _errors.header_value(fault.error_type))
         except (RuntimeAPIError, ProtocolError) as exc:
             _exit(f"init failed ({fault.error_type}) and reporting it failed too: {exc}")
     raise SystemExit(1)
+
+
+def _quiet_refusal(warn: Callable[[str], None]) -> Callable[[str], None]:
+    def quiet(message: str) -> None:
+        if " answered 403" not in message:
+            warn(message)
+
+    return quiet
 
 
 def run_lambda(address: str, load: Callable[[], Handler]) -> NoReturn:
@@ -185,27 +196,57 @@ def run_lambda(address: str, load: Callable[[], Handler]) -> NoReturn:
         api = RuntimeAPI(address)
     except RuntimeAPIError as exc:
         _exit(str(exc))
-    concurrent = bool(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"))
+    count: int | None = None
+    if os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"):
+        from minlambda._concurrency import concurrency_from_env, max_concurrency
+
+        count = max_concurrency() or 1
+        mode = concurrency_from_env()
+        if mode not in ("threads", "tasks"):
+            # processes, or not known before the import: worker processes, forked
+            # before anything imports the handler (see _supervisor)
+            from minlambda._supervisor import supervise
+
+            api.close()
+            _unbuffer()
+            supervise(
+                count,
+                lambda slot, first, report: _worker(address, load, count, first, report),
+                forced=mode == "processes",
+            )
+    _unbuffer()
+    # logging first, so the handler's module logs the way it will at every invocation
+    configure(json_logs=count is not None)
+    try:
+        handler = load()
+    except RuntimeFault as fault:
+        fail_init(api, fault)
+    _serve(api, address, handler, count)
+
+
+def _unbuffer() -> None:
     # stdout is a pipe on Lambda: each print goes out at once, as with the official
     # runtime, so nothing printed is lost when a timeout ends the process
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(line_buffering=True, write_through=True)
-    # logging first, so the handler's module logs the way it will at every invocation
-    configure(json_logs=concurrent)
-    try:
-        handler = load()
-    except RuntimeFault as fault:
-        fail_init(api, fault)
+
+
+def _serve(
+    api: RuntimeAPI, address: str, handler: Handler, count: int | None, *, first: bool = True
+) -> NoReturn:
+    """Serve a loaded handler: one invocation at a time, or `count` at once in
+    threads or tasks of this process. `first`: the environment's first (or only)
+    process, which registers the shutdown extension and runs SnapStart's hooks."""
     runner = Runner(handler, api)
     workers = None
-    if concurrent:
-        from minlambda._concurrency import Workers, max_concurrency
+    if count is not None:
+        from minlambda._concurrency import Workers
 
-        workers = Workers(handler, address, max_concurrency() or 1)
+        workers = Workers(handler, address, count)
     try:
-        _lifecycle(api, address, runner, workers)
+        _lifecycle(api, address, runner, workers, first)
         if workers is None:
             runner.run()
         api.close()
@@ -216,17 +257,48 @@ def run_lambda(address: str, load: Callable[[], Handler]) -> NoReturn:
         raise SystemExit(130) from None
 
 
-def _lifecycle(api: RuntimeAPI, address: str, runner: Runner, workers: Any) -> None:
+def _worker(
+    address: str,
+    load: Callable[[], Handler],
+    count: int,
+    first: bool,
+    report: Callable[[bytes], None],
+) -> NoReturn:
+    """One worker process of processes mode: its own init, then its own loop."""
+    from minlambda._concurrency import concurrency_from_env, redirect_output
+    from minlambda._supervisor import PROCESSES, SELF_SERVING
+
+    redirect_output()
+    configure(json_logs=True)
+    api = RuntimeAPI(address)
+    try:
+        handler = load()
+    except RuntimeFault as fault:
+        fail_init(api, fault, worker=True)
+    mode = concurrency_from_env() or handler.mode
+    if mode == "processes":
+        # the first worker registers the shutdown extension and runs SnapStart's
+        # hooks, once for the environment; every worker runs its @on_shutdown hooks
+        report(PROCESSES)
+        _serve(api, address, handler, None, first=first)
+    report(SELF_SERVING)
+    _serve(api, address, handler, count)
+
+
+def _lifecycle(
+    api: RuntimeAPI, address: str, runner: Runner, workers: Any, first: bool = True
+) -> None:
     """Shutdown hooks (their extension and SIGTERM) and SnapStart, at the end of init."""
-    snapstart = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+    snapstart = first and os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
     if "minlambda._hooks" not in sys.modules and not snapstart:
         return  # no hook was ever registered: nothing to do, and nothing to import
     from minlambda import _hooks
 
     if _hooks.SHUTDOWN:
-        from minlambda._extension import register
+        if first:
+            from minlambda._extension import register
 
-        register(address, api.warn)
+            register(address, api.warn)
 
         def loop() -> Any:
             return workers.loop if workers is not None else runner._loop

@@ -24,7 +24,10 @@ from minlambda._handler import Handler
 from minlambda._loop import Runner
 from minlambda._runtime_api import RuntimeAPI, RuntimeAPIError
 
-__all__ = ["Workers", "max_concurrency"]
+__all__ = ["Workers", "concurrency_from_env", "max_concurrency", "redirect_output"]
+
+MODES = ("processes", "threads", "tasks")
+LOG_SOCKET_ENV = "_LAMBDA_TELEMETRY_LOG_FD_PROVIDER_SOCKET"
 
 
 def max_concurrency(environ: dict[str, str] | os._Environ[str] = os.environ) -> int | None:
@@ -38,6 +41,38 @@ def max_concurrency(environ: dict[str, str] | os._Environ[str] = os.environ) -> 
         f"minlambda: ignoring AWS_LAMBDA_MAX_CONCURRENCY={text!r}: not a positive number\n"
     )
     return None
+
+
+def concurrency_from_env(
+    environ: dict[str, str] | os._Environ[str] = os.environ,
+) -> str | None:
+    """MINLAMBDA_CONCURRENCY (processes, threads or tasks), None when it is not set."""
+    text = environ.get("MINLAMBDA_CONCURRENCY", "").strip().lower()
+    if not text:
+        return None
+    if text in MODES:
+        return text
+    sys.stderr.write(
+        f"minlambda: ignoring MINLAMBDA_CONCURRENCY={text!r}: expected one of {', '.join(MODES)}\n"
+    )
+    return None
+
+
+def redirect_output(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
+    """A worker process's stdout and stderr, as the platform expects of a Python
+    runtime's workers: each a connection to the Unix socket that
+    _LAMBDA_TELEMETRY_LOG_FD_PROVIDER_SOCKET names (nothing when it is not set)."""
+    path = environ.get(LOG_SOCKET_ENV)
+    if not path:
+        return
+    import socket
+
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    for fd in (1, 2):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.connect(path)
+            os.dup2(connection.fileno(), fd)
 
 
 def _quiet_signals() -> None:

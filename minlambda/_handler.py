@@ -58,6 +58,7 @@ class Handler:
         "json_encode",
         "response_class",
         "response_any",
+        "concurrency",
     )
 
     def __init__(
@@ -69,10 +70,17 @@ class Handler:
         name: str | None = None,
         stream: bool = False,
         batch: Any = None,
+        typed: bool = True,
+        concurrency: str | None = None,
     ) -> None:
         where = _describe(func)
         if not callable(func):
             raise TypeError(f"{where} is not callable, so it cannot be a Lambda handler")
+        if concurrency not in CONCURRENCY_MODES:
+            raise InvalidSchemaError(
+                f"{where}: concurrency={concurrency!r}: expected 'processes' or 'threads'"
+            )
+        self.concurrency = concurrency
         self.func = func
         self.name = (
             name
@@ -101,7 +109,12 @@ class Handler:
             self.call = batch_plan.call
             self.arity = 2
             event, response = batch_plan.envelope, batch_plan.response
-        annotations = _annotations(func)
+        if not typed:
+            # typing is opt-in: a function that is not decorated gets plain JSON values
+            # whatever its annotations say (Powertools' event_parser, TypedDicts...)
+            event = Any if event is _UNSET else event
+            response = Any if response is _UNSET else response
+        annotations = _annotations(func) if event is _UNSET or response is _UNSET else {}
         if event is _UNSET:
             event = _resolve(func, annotations.get(first, Any), where, "event") if first else Any
         if response is _UNSET:
@@ -124,14 +137,24 @@ class Handler:
     def around(self, wrapper: Callable[..., Any]) -> Handler:
         """The same handler options for a decorator's wrapper around this function."""
         if self.batch is not None:
-            return Handler(wrapper, name=self.name, batch=self.batch)
+            return Handler(
+                wrapper, name=self.name, batch=self.batch, concurrency=self.concurrency
+            )
         return Handler(
             wrapper,
             event=self.event_type,
             response=Any if self.stream else self.response_type,
             name=self.name,
             stream=self.stream,
+            concurrency=self.concurrency,
         )
+
+    @property
+    def mode(self) -> str:
+        """How N concurrent invocations run (Lambda Managed Instances) unless
+        MINLAMBDA_CONCURRENCY says otherwise: the declared mode, else worker
+        processes for `def` handlers and tasks on one loop for `async def` ones."""
+        return self.concurrency or ("tasks" if self.uses_loop else "processes")
 
     def decode(self, body: bytes | bytearray) -> Any:
         """The event for a /next body; RuntimeFault when it is not valid JSON or does not fit."""
@@ -172,6 +195,9 @@ class Handler:
     def __repr__(self) -> str:
         return f"<Handler {self.name} event={_type_name(self.event_type)} response={_type_name(self.response_type)}>"
 
+
+# what @lambda_handler(concurrency=...) takes (None: the default for the handler)
+CONCURRENCY_MODES: Final = (None, "processes", "threads")
 
 # results that `encode` sends as they are, not as JSON
 RAW_RESULTS: Final = frozenset({bytes, bytearray, memoryview, msgspec.Raw})
@@ -214,6 +240,7 @@ def lambda_handler(
     name: str | None = None,
     stream: bool = False,
     batch: Any = None,
+    concurrency: str | None = None,
 ) -> Callable[[F], F]: ...
 
 
@@ -226,6 +253,7 @@ def lambda_handler(
     name: str | None = None,
     stream: bool = False,
     batch: Any = None,
+    concurrency: str | None = None,
 ) -> Any:
     """Register a function as a Lambda handler.
 
@@ -251,6 +279,13 @@ def lambda_handler(
         per record, with the record (its payload decoded as ``T``); a record that
         fails to decode or raises becomes a ``batchItemFailures`` entry of the
         response (on a FIFO queue or a stream, with every record after it).
+    concurrency : {"processes", "threads"}, optional
+        How N invocations run at once under Lambda Managed Instances
+        (``AWS_LAMBDA_MAX_CONCURRENCY``): N worker processes (the default for
+        ``def`` handlers: module globals stay per invocation) or N threads in one
+        process (for thread-safe code: one init, less memory). ``async def``
+        handlers default to N tasks on one event loop. The environment variable
+        ``MINLAMBDA_CONCURRENCY`` wins over this.
 
     Returns
     -------
@@ -265,7 +300,13 @@ def lambda_handler(
 
     def register(fn: F) -> F:
         handler = Handler(
-            fn, event=event, response=response, name=name, stream=stream, batch=batch
+            fn,
+            event=event,
+            response=response,
+            name=name,
+            stream=stream,
+            batch=batch,
+            concurrency=concurrency,
         )
         try:
             setattr(fn, _ATTRIBUTE, handler)
@@ -291,7 +332,7 @@ def handler_for(func: Callable[..., Any], name: str | None = None) -> Handler:
     for handler in _REGISTRY.values():
         if handler.func is func:
             return handler
-    return Handler(func, name=name)
+    return Handler(func, name=name, typed=False)
 
 
 def registered() -> list[Handler]:
@@ -387,7 +428,7 @@ def _describe(func: Any) -> str:
 def _parameters(func: Callable[..., Any], where: str) -> tuple[int, str | None]:
     """How many positional arguments to pass (0, 1 or 2) and the first one's name."""
     try:
-        signature = inspect.signature(func)
+        signature = _signature(func)
     except (TypeError, ValueError):
         return 2, None  # a builtin or C callable: call it like the official runtime does
     positional: list[inspect.Parameter] = []
@@ -408,6 +449,22 @@ def _parameters(func: Callable[..., Any], where: str) -> tuple[int, str | None]:
             "a handler takes (event), (event, context) or ()"
         )
     return min(len(positional), 2), positional[0].name if positional else None
+
+
+def _signature(func: Callable[..., Any]) -> inspect.Signature:
+    """The signature, without evaluating annotations that cannot be (PEP 649 on 3.14:
+    a name imported only under TYPE_CHECKING, a class defined later)."""
+    try:
+        return inspect.signature(func)
+    except (TypeError, ValueError):
+        raise
+    except Exception:
+        try:
+            import annotationlib  # type: ignore[import-not-found,unused-ignore]  # 3.14+
+        except ImportError:
+            raise InvalidSchemaError(f"{_describe(func)}: cannot read its signature") from None
+        signature: Any = inspect.signature
+        return signature(func, annotation_format=annotationlib.Format.FORWARDREF)  # type: ignore[no-any-return]
 
 
 def _annotations(func: Any) -> dict[str, Any]:

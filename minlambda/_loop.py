@@ -103,11 +103,17 @@ class Runner:
 
             self.watchdog = from_environment()
         self._loop: Any = None
+        self._owns_loop = False
         if handler.uses_loop:
             import asyncio  # noqa: F401 - at init, not in the first invocation's latency
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Serve events until the Runtime API fails (RuntimeAPIError) or `stop` is set."""
+        if self._loop is None and (self.handler.uses_loop or "asyncio" in sys.modules):
+            # code that uses asyncio may ask for the thread's loop in a sync handler
+            # (Mangum's get_event_loop()): this thread gets one, as the official
+            # runtime's main thread has. Without asyncio imported, nothing can ask.
+            self._start_event_loop()
         token = CURRENT.set(self._slot)
         try:
             self._serve(stop)
@@ -315,18 +321,16 @@ class Runner:
         self._post_error(invocation, body, _errors.header_value(error_type), cause)
 
     def close(self) -> None:
-        """Close the event loop of async handlers (the local emulator and tests; in
+        """Close the event loop this runner made (the local emulator and tests; in
         Lambda the loop lives as long as the process)."""
         loop, self._loop = self._loop, None
-        if loop is not None:
+        if loop is not None and self._owns_loop:
             loop.close()
 
     def _start_event_loop(self) -> Any:
-        # one loop for the life of the process, so clients made on it are reused
-        import asyncio
-
-        self._loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self._loop)
+        # one loop for the life of the process, so clients made on it are reused: the
+        # thread's own when init code set one, else a new one that becomes the thread's
+        self._loop, self._owns_loop = thread_event_loop()
         return self._loop
 
     def _mobile_context(self, invocation: Invocation, deadline_ms: int) -> Context:
@@ -363,6 +367,42 @@ class Runner:
             self.api.warn(
                 f"The answer to POST error for {invocation.request_id!r} was malformed: {exc}"
             )
+
+
+def thread_event_loop() -> tuple[Any, bool]:
+    """The calling thread's current asyncio event loop, made and set when it has none
+    (or a closed one); and whether it was made here."""
+    import asyncio
+
+    loop = None
+    if threading_main():
+        # 3.12 and 3.13 make one with a DeprecationWarning, 3.14 raises: the check is
+        # all that is wanted here
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            try:
+                loop = asyncio.get_event_loop()
+            except RuntimeError:
+                pass
+    else:
+        try:
+            loop = asyncio.get_event_loop()  # another thread: raises when none was set
+        except RuntimeError:
+            pass
+    if loop is not None and not loop.is_closed():
+        return loop, False
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    return loop, True
+
+
+def threading_main() -> bool:
+    """Whether this is the main thread (without importing threading at cold start:
+    before it is imported, no other thread was started with it)."""
+    threading = sys.modules.get("threading")
+    return threading is None or threading.current_thread() is threading.main_thread()
 
 
 def _first_chunk(pull: Callable[[], bytes]) -> bytes | None:

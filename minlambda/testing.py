@@ -17,6 +17,9 @@ that starts a `LocalRuntime` for a handler and closes it after the test.
 
 from __future__ import annotations
 
+# imported here so that every thread that runs a handler locally gets a current
+# event loop (see Runner.run): libraries ask for it in sync handlers (Mangum)
+import asyncio  # noqa: F401
 import os
 import signal
 import sys

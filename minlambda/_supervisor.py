@@ -1,0 +1,259 @@
+# Lambda Managed Instances, processes mode: N worker processes, one invocation each.
+#
+# Unmodified code keeps the current request in module globals (a framework's app, a
+# Powertools resolver), so N invocations at once must not share a process. The
+# supervisor (the process Lambda started) never imports the handler: a process that
+# imported must not fork, since threads that libraries start at import (telemetry
+# exporters, pools) do not survive a fork. It forks worker 0, which imports the
+# handler and reports on a pipe how it runs:
+#
+#   b"p"  processes: it serves one invocation at a time; the supervisor forks the
+#         other N-1 workers, each of which imports and initialises the handler too
+#   b"t"  threads or tasks (a handler declared so, or `async def`): worker 0 serves
+#         the N invocations itself
+#
+# With MINLAMBDA_CONCURRENCY=processes the N workers are forked at once. A worker that
+# fails init posts /runtime/init/error (the first one wins; the platform answers the
+# others 403, which they take silently) and exits; before any worker was ready, that
+# ends the supervisor too. A worker that dies later is replaced; workers that keep
+# dying end the supervisor with one stderr line. SIGTERM (and SIGINT) go to every
+# worker, which run their @on_shutdown hooks; then the supervisor exits 0.
+from __future__ import annotations
+
+import os
+import select
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, Final, NoReturn
+
+__all__ = ["supervise"]
+
+PROCESSES: Final = b"p"
+SELF_SERVING: Final = b"t"
+# workers that keep dying: this many deaths within DEATH_WINDOW seconds end it all
+DEATH_WINDOW: Final = 10.0
+MIN_DEATHS: Final = 3
+# after SIGTERM, how long the workers get to run their shutdown hooks
+STOP_GRACE: Final = 1.5
+
+
+class _Worker:
+    __slots__ = ("slot", "pid", "report", "ready", "mode")
+
+    def __init__(self, slot: int, pid: int, report: int) -> None:
+        self.slot = slot
+        self.pid = pid
+        self.report = report  # the read end of the worker's pipe, -1 once read or closed
+        self.ready = False
+        self.mode = b""
+
+
+def supervise(
+    count: int,
+    serve: Callable[[int, bool, Callable[[bytes], None]], NoReturn],
+    *,
+    forced: bool,
+) -> NoReturn:
+    """Run `count` workers, each `serve(slot, first, report)` in a forked process,
+    until SIGTERM; exit non-zero when init fails or workers keep dying."""
+    Supervisor(count, serve, forced=forced).run()
+
+
+class Supervisor:
+    def __init__(
+        self,
+        count: int,
+        serve: Callable[[int, bool, Callable[[bytes], None]], NoReturn],
+        *,
+        forced: bool,
+    ) -> None:
+        self.count = count
+        self.serve = serve
+        self.forced = forced
+        self.workers: dict[int, _Worker] = {}  # by pid
+        self.deaths: list[float] = []
+        self.any_ready = False
+        self.mode = PROCESSES if forced else b""
+        self.stopping = 0  # the signal that stops us, once one came
+        self._wake_r, self._wake_w = os.pipe()
+
+    def run(self) -> NoReturn:
+        os.set_blocking(self._wake_w, False)
+        signal.set_wakeup_fd(self._wake_w)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_stop)
+        signal.signal(signal.SIGCHLD, _ignore)  # handled, so that it wakes select()
+        for slot in range(self.count if self.forced else 1):
+            self._spawn(slot)
+        while True:
+            if self.stopping:
+                self._stop()
+            reports = [w.report for w in self.workers.values() if w.report >= 0]
+            readable, _, _ = select.select([self._wake_r, *reports], [], [])
+            if self._wake_r in readable:
+                os.read(self._wake_r, 512)
+            for worker in list(self.workers.values()):
+                if worker.report in readable:
+                    self._read_report(worker)
+            self._reap()
+
+    def _on_stop(self, signum: int, frame: Any) -> None:
+        self.stopping = self.stopping or signum
+
+    def _spawn(self, slot: int) -> None:
+        report_r, report_w = os.pipe()
+        first = not self.workers and not self.any_ready and slot == 0
+        pid = os.fork()
+        if pid == 0:  # the worker: it never returns into the supervisor's code
+            for fd in (report_r, self._wake_r, self._wake_w):
+                os.close(fd)
+            for other in self.workers.values():
+                if other.report >= 0:
+                    os.close(other.report)
+            _in_worker(lambda: self.serve(slot, first, _reporter(report_w)))
+        os.close(report_w)
+        self.workers[pid] = _Worker(slot, pid, report_r)
+
+    def _read_report(self, worker: _Worker) -> None:
+        try:
+            data = os.read(worker.report, 1)
+        except OSError:
+            data = b""
+        os.close(worker.report)
+        worker.report = -1
+        if not data:
+            return  # it died before it was ready: _reap sees why
+        worker.ready = True
+        worker.mode = data
+        if not self.any_ready:
+            self.any_ready = True
+            self.mode = data
+            if data == PROCESSES:
+                busy = {w.slot for w in self.workers.values()}
+                for slot in range(self.count):
+                    if slot not in busy:
+                        self._spawn(slot)
+
+    def _reap(self) -> None:
+        while self.workers:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            worker = self.workers.pop(pid, None)
+            if worker is None:
+                continue
+            if worker.report >= 0:
+                self._read_report(worker)
+            if self.stopping:
+                continue
+            self._died(worker, status)
+
+    def _died(self, worker: _Worker, status: int) -> None:
+        how = _describe_status(status)
+        if not worker.ready and not self.any_ready:
+            # init failed (and was reported by the worker): the environment is over
+            self._end(1, None)
+        now = time.monotonic()
+        self.deaths = [t for t in self.deaths if now - t < DEATH_WINDOW] + [now]
+        if len(self.deaths) >= max(MIN_DEATHS, self.count):
+            self._end(
+                1,
+                f"workers keep dying ({len(self.deaths)} within {DEATH_WINDOW:.0f} s, "
+                f"the last {how}); exiting",
+            )
+        _stderr(f"worker {worker.slot} (pid {worker.pid}) {how}; starting another")
+        self._spawn(worker.slot)
+
+    def _stop(self) -> NoReturn:
+        for worker in self.workers.values():
+            _signal(worker.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE
+        while self.workers and time.monotonic() < deadline:
+            self._reap()
+            time.sleep(0.01)
+        for worker in self.workers.values():
+            _signal(worker.pid, signal.SIGKILL)
+        self._reap()
+        code = 130 if self.stopping == signal.SIGINT else 0
+        raise SystemExit(code)
+
+    def _end(self, code: int, message: str | None) -> NoReturn:
+        if message:
+            _stderr(message)
+        for worker in self.workers.values():
+            _signal(worker.pid, signal.SIGKILL)
+        self.stopping = signal.SIGKILL
+        self._reap()
+        raise SystemExit(code)
+
+
+def _in_worker(serve: Callable[[], NoReturn]) -> NoReturn:
+    """Run a worker's body in the forked child and leave with its exit status."""
+    code: Any = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        serve()
+    except SystemExit as exc:
+        code = exc.code
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException as exc:  # a bug of ours: say what, then go
+        _stderr(f"worker failed: {type(exc).__name__}: {exc}")
+    try:
+        import atexit
+
+        atexit._run_exitfuncs()  # what a normal exit runs (telemetry exporters flush)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+    finally:
+        if code is None:
+            code = 0
+        elif not isinstance(code, int):
+            code = 1
+        os._exit(code)
+
+
+def _reporter(fd: int) -> Callable[[bytes], None]:
+    def report(mode: bytes) -> None:
+        try:
+            os.write(fd, mode)
+        except OSError:
+            pass  # the supervisor is gone; the worker goes on until it is stopped
+        os.close(fd)
+
+    return report
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _describe_status(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = str(number)
+        return f"was killed by {name}"
+    return f"exited with status {os.waitstatus_to_exitcode(status)}"
+
+
+def _ignore(signum: int, frame: Any) -> None:
+    pass
+
+
+def _stderr(message: str) -> None:
+    sys.stderr.write(f"minlambda: {message}\n")
+    sys.stderr.flush()
