@@ -1,0 +1,1 @@
+"""The compatibility suite: real frameworks and agents under both runtimes."""
