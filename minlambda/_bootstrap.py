@@ -234,7 +234,13 @@ def _unbuffer() -> None:
 
 
 def _serve(
-    api: RuntimeAPI, address: str, handler: Handler, count: int | None, *, first: bool = True
+    api: RuntimeAPI,
+    address: str,
+    handler: Handler,
+    count: int | None,
+    *,
+    first: bool = True,
+    fatal: Callable[[str], NoReturn] | None = None,
 ) -> NoReturn:
     """Serve a loaded handler: one invocation at a time, or `count` at once in
     threads or tasks of this process. `first`: the environment's first (or only)
@@ -252,7 +258,7 @@ def _serve(
         api.close()
         raise workers.start().wait()  # type: ignore[union-attr]
     except RuntimeAPIError as exc:
-        _exit(f"the Runtime API failed, exiting: {exc}")
+        (fatal or _exit)(f"the Runtime API failed, exiting: {exc}")
     except KeyboardInterrupt:
         raise SystemExit(130) from None
 
@@ -266,7 +272,7 @@ def _worker(
 ) -> NoReturn:
     """One worker process of processes mode: its own init, then its own loop."""
     from minlambda._concurrency import concurrency_from_env, redirect_output
-    from minlambda._supervisor import PROCESSES, SELF_SERVING
+    from minlambda._supervisor import FATAL, PROCESSES, SELF_SERVING
 
     redirect_output()
     configure(json_logs=True)
@@ -276,13 +282,18 @@ def _worker(
     except RuntimeFault as fault:
         fail_init(api, fault, worker=True)
     mode = concurrency_from_env() or handler.mode
+
+    def fatal(message: str) -> NoReturn:
+        report(FATAL + message.encode("utf-8", "replace"))  # the supervisor says it
+        raise SystemExit(1)
+
     if mode == "processes":
         # the first worker registers the shutdown extension and runs SnapStart's
         # hooks, once for the environment; every worker runs its @on_shutdown hooks
         report(PROCESSES)
-        _serve(api, address, handler, None, first=first)
+        _serve(api, address, handler, None, first=first, fatal=fatal)
     report(SELF_SERVING)
-    _serve(api, address, handler, count)
+    _serve(api, address, handler, count, fatal=fatal)
 
 
 def _lifecycle(

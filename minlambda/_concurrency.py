@@ -161,6 +161,7 @@ class Workers:
                 self.warn(f"worker {index} failed ({type(exc).__name__}: {exc}); starting it again")
             finally:
                 api.close()
+                runner.close()  # the thread's event loop, when it made one
 
     def close(self) -> None:
         """Stop every worker (tests and the local emulator)."""

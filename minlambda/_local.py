@@ -48,8 +48,10 @@ def serve_local(
     host: str = "127.0.0.1",
     port: int | None = None,
     timeout: float | None = None,
+    target: str | None = None,
 ) -> NoReturn:
-    """Serve `handler` on the local emulator until interrupted."""
+    """Serve `handler` on the local emulator until interrupted (`target`: its name
+    as given on the command line, for the worker processes of processes mode)."""
     from minlambda.testing import local_function
 
     configure()  # logs as in Lambda (once: `local` configured before the import)
@@ -63,7 +65,7 @@ def serve_local(
     url = emulator.url
     _stop_on_sigterm()
     if os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"):
-        _serve_workers(handler, emulator, url)
+        _serve_workers(handler, emulator, url, target)
     api = RuntimeAPI(emulator.runtime_api)
     runner = Runner(handler, api, function=local_function(emulator))
     try:
@@ -96,14 +98,34 @@ def _announce(handler: Handler, url: str) -> None:
     print(f"minlambda: serving {handler.name} at {url} - try: curl -s -d '{{}}' {url}", flush=True)
 
 
-def _serve_workers(handler: Handler, emulator: Emulator, url: str) -> NoReturn:
-    # AWS_LAMBDA_MAX_CONCURRENCY locally too: several invocations at once
-    from minlambda._concurrency import Workers, max_concurrency
-    from minlambda.testing import local_function
+def _serve_workers(
+    handler: Handler, emulator: Emulator, url: str, target: str | None
+) -> NoReturn:
+    # AWS_LAMBDA_MAX_CONCURRENCY locally too: several invocations at once, in the
+    # mode they would run in Lambda
+    from minlambda._concurrency import Workers, concurrency_from_env, max_concurrency
+    from minlambda.testing import importable_name, local_function, spawn_processes, stop_process
 
-    workers = Workers(
-        handler, emulator.runtime_api, max_concurrency() or 1, function=local_function(emulator)
-    )
+    count = max_concurrency() or 1
+    if (concurrency_from_env() or handler.mode) == "processes":
+        try:
+            name = target or importable_name(handler)
+        except ValueError as exc:
+            emulator.close()
+            _fail(2, str(exc))
+        process = spawn_processes(name, emulator, count)
+        try:
+            _announce(handler, url)
+            code = process.wait()
+        except KeyboardInterrupt:
+            code = 0
+        finally:
+            stop_process(process)
+            emulator.close()
+        if code:
+            _fail(1, f"the worker processes exited with status {code}")
+        raise SystemExit(0)
+    workers = Workers(handler, emulator.runtime_api, count, function=local_function(emulator))
     try:
         workers.start()
         _announce(handler, url)
@@ -130,7 +152,7 @@ def serve_local_target(
     except RuntimeFault as fault:
         log_error(fault.error_type, fault.message, fault.stack)
         raise SystemExit(1) from None
-    serve_local(handler, host=host, port=port, timeout=timeout)
+    serve_local(handler, host=host, port=port, timeout=timeout, target=target)
 
 
 def invoke_once(target: str, event: bytes, *, timeout: float | None = None) -> int:

@@ -12,6 +12,10 @@
 #   b"t"  threads or tasks (a handler declared so, or `async def`): worker 0 serves
 #         the N invocations itself
 #
+# The pipe stays open: a worker whose Runtime API failed (the environment is going
+# away) sends b"x" and the reason before it exits, and the supervisor, not the
+# worker, says it, in one stderr line, and exits 1 without replacing anyone.
+#
 # With MINLAMBDA_CONCURRENCY=processes the N workers are forked at once. A worker that
 # fails init posts /runtime/init/error (the first one wins; the platform answers the
 # others 403, which they take silently) and exits; before any worker was ready, that
@@ -32,6 +36,7 @@ __all__ = ["supervise"]
 
 PROCESSES: Final = b"p"
 SELF_SERVING: Final = b"t"
+FATAL: Final = b"x"
 # workers that keep dying: this many deaths within DEATH_WINDOW seconds end it all
 DEATH_WINDOW: Final = 10.0
 MIN_DEATHS: Final = 3
@@ -40,14 +45,15 @@ STOP_GRACE: Final = 1.5
 
 
 class _Worker:
-    __slots__ = ("slot", "pid", "report", "ready", "mode")
+    __slots__ = ("slot", "pid", "report", "ready", "mode", "fatal")
 
     def __init__(self, slot: int, pid: int, report: int) -> None:
         self.slot = slot
         self.pid = pid
-        self.report = report  # the read end of the worker's pipe, -1 once read or closed
+        self.report = report  # the read end of the worker's pipe, -1 once closed
         self.ready = False
         self.mode = b""
+        self.fatal = ""  # why the Runtime API failed, as the worker saw it
 
 
 def supervise(
@@ -78,6 +84,8 @@ class Supervisor:
         self.mode = PROCESSES if forced else b""
         self.stopping = 0  # the signal that stops us, once one came
         self._wake_r, self._wake_w = os.pipe()
+        # the workers' lifeline: they hold its read end, which ends when we do
+        self._life_r, self._life_w = os.pipe()
 
     def run(self) -> NoReturn:
         os.set_blocking(self._wake_w, False)
@@ -107,30 +115,44 @@ class Supervisor:
         first = not self.workers and not self.any_ready and slot == 0
         pid = os.fork()
         if pid == 0:  # the worker: it never returns into the supervisor's code
-            for fd in (report_r, self._wake_r, self._wake_w):
+            for fd in (report_r, self._wake_r, self._wake_w, self._life_w):
                 os.close(fd)
+            _watch_lifeline(self._life_r)
             for other in self.workers.values():
                 if other.report >= 0:
                     os.close(other.report)
             _in_worker(lambda: self.serve(slot, first, _reporter(report_w)))
         os.close(report_w)
+        os.set_blocking(report_r, False)
         self.workers[pid] = _Worker(slot, pid, report_r)
 
     def _read_report(self, worker: _Worker) -> None:
         try:
-            data = os.read(worker.report, 1)
+            data = os.read(worker.report, 65536)
+        except BlockingIOError:
+            return  # nothing (a process the worker forked may hold the pipe open)
         except OSError:
             data = b""
-        os.close(worker.report)
-        worker.report = -1
-        if not data:
-            return  # it died before it was ready: _reap sees why
-        worker.ready = True
-        worker.mode = data
+        if not data:  # the worker is gone (or going): _reap sees why
+            self._close_report(worker)
+            return
+        if not worker.ready:
+            worker.ready = True
+            worker.mode, data = data[:1], data[1:]
+            self._ready(worker)
+        if data.startswith(FATAL):
+            worker.fatal = data[1:].decode("utf-8", "replace")
+
+    def _close_report(self, worker: _Worker) -> None:
+        if worker.report >= 0:
+            os.close(worker.report)
+            worker.report = -1
+
+    def _ready(self, worker: _Worker) -> None:
         if not self.any_ready:
             self.any_ready = True
-            self.mode = data
-            if data == PROCESSES:
+            self.mode = worker.mode
+            if worker.mode == PROCESSES:
                 busy = {w.slot for w in self.workers.values()}
                 for slot in range(self.count):
                     if slot not in busy:
@@ -147,14 +169,17 @@ class Supervisor:
             worker = self.workers.pop(pid, None)
             if worker is None:
                 continue
-            if worker.report >= 0:
+            if worker.report >= 0:  # what it said before it went
                 self._read_report(worker)
+                self._close_report(worker)
             if self.stopping:
                 continue
             self._died(worker, status)
 
     def _died(self, worker: _Worker, status: int) -> None:
         how = _describe_status(status)
+        if worker.fatal:
+            self._end(1, worker.fatal)  # the environment is going away
         if not worker.ready and not self.any_ready:
             # init failed (and was reported by the worker): the environment is over
             self._end(1, None)
@@ -221,13 +246,31 @@ def _in_worker(serve: Callable[[], NoReturn]) -> NoReturn:
         os._exit(code)
 
 
+def _watch_lifeline(fd: int) -> None:
+    """A worker stops (SIGTERM: its shutdown hooks run) when the supervisor is gone,
+    however it went: nobody would reap or replace it."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            try:
+                if not os.read(fd, 1):
+                    break
+            except InterruptedError:
+                continue
+            except OSError:
+                break
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="minlambda-lifeline", daemon=True).start()
+
+
 def _reporter(fd: int) -> Callable[[bytes], None]:
-    def report(mode: bytes) -> None:
+    def report(message: bytes) -> None:
         try:
-            os.write(fd, mode)
+            os.write(fd, message[:512])  # one write under PIPE_BUF: all or nothing
         except OSError:
             pass  # the supervisor is gone; the worker goes on until it is stopped
-        os.close(fd)
 
     return report
 

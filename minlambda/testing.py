@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio  # noqa: F401
 import os
 import signal
+import subprocess
 import sys
 import threading
 from typing import Any
 
 from minlambda._bootstrap import resolve
-from minlambda._concurrency import Workers
+from minlambda._concurrency import MODES, Workers, concurrency_from_env
 from minlambda._context import FunctionInfo
 from minlambda._emulator import Emulator
 from minlambda._errors import RuntimeFault, header_value, payload
@@ -69,8 +70,16 @@ class LocalRuntime:
         The function name the Context and ARN report.
     max_concurrency : int, optional
         Serve this many invocations at once, as under Lambda Managed Instances
-        (``AWS_LAMBDA_MAX_CONCURRENCY``): that many workers, each on its own
-        connection; an ``async def`` handler's invocations overlap on one event loop.
+        (``AWS_LAMBDA_MAX_CONCURRENCY``), each worker on its own connection, in the
+        mode the handler gets in Lambda (see `concurrency`).
+    concurrency : {"processes", "threads", "tasks"}, optional
+        With `max_concurrency`: worker processes (the default for ``def``
+        handlers: a ``python -m minlambda`` subprocess whose workers each import the
+        handler by name, so it must be importable: a module-level function, or a
+        "module.function" string), threads in this process (``@lambda_handler(
+        concurrency="threads")``) or tasks on one event loop (the default for
+        ``async def`` handlers). Default: ``MINLAMBDA_CONCURRENCY``, else the
+        handler's own.
 
     An init failure (a handler string that does not import, say) is reported the way
     the platform reports it: every invocation answers 502 with the init error.
@@ -83,9 +92,14 @@ class LocalRuntime:
         timeout: float | None = None,
         function_name: str | None = None,
         max_concurrency: int | None = None,
+        concurrency: str | None = None,
     ) -> None:
+        if concurrency not in (None, *MODES):
+            raise ValueError(f"concurrency must be one of {', '.join(MODES)}, not {concurrency!r}")
         self.emulator = Emulator(timeout=timeout, function_name=function_name)
         self.max_concurrency = max_concurrency
+        self.concurrency = concurrency
+        self._process: subprocess.Popen[bytes] | None = None
         self._workers: Workers | None = None
         self._target = handler
         self._stop = threading.Event()
@@ -129,6 +143,15 @@ class LocalRuntime:
             self._api.init_error(body, header_value(fault.error_type))
             return
         if self.max_concurrency:
+            mode = self.concurrency or concurrency_from_env() or self.handler.mode
+            if mode == "processes":
+                target = self._target if isinstance(self._target, str) else None
+                self._process = spawn_processes(
+                    target or importable_name(self.handler),
+                    self.emulator,
+                    self.max_concurrency,
+                )
+                return
             self._workers = Workers(
                 self.handler,
                 self.emulator.runtime_api,
@@ -181,8 +204,10 @@ class LocalRuntime:
         )
 
     def close(self) -> None:
-        """Stop the runtime thread and the emulator."""
+        """Stop the runtime thread (or processes) and the emulator."""
         self._stop.set()
+        if self._process is not None:
+            stop_process(self._process)
         if self._workers is not None:
             self._workers.close()
         if self._api is not None:
@@ -202,6 +227,60 @@ class LocalRuntime:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def importable_name(handler: Handler) -> str:
+    """How a worker process names `handler` to import it: "module:function", or
+    "path/to/script.py:function" for a script run as __main__; ValueError when it has
+    no such name (a nested function, a lambda)."""
+    func = handler.func
+    module = getattr(func, "__module__", None)
+    qualname = getattr(func, "__qualname__", "")
+    found = sys.modules.get(module or "")
+    if found is not None and qualname and "<" not in qualname and "." not in qualname:
+        if getattr(found, qualname, None) is not None:
+            if module != "__main__":
+                return f"{module}:{qualname}"
+            path = getattr(found, "__file__", None)
+            if path:
+                return f"{os.path.abspath(path)}:{qualname}"
+    raise ValueError(
+        f"{handler.name} runs in worker processes (concurrency='processes', the default for "
+        "def handlers), which import it by name, and it has none: define it at the top of a "
+        "module, pass 'module.function', or choose concurrency='threads'"
+    )
+
+
+def spawn_processes(target: str, emulator: Emulator, count: int) -> subprocess.Popen[bytes]:
+    """`python -m minlambda TARGET` in processes mode against `emulator`."""
+    function = local_function(emulator)
+    env = dict(os.environ)
+    env.update(
+        {
+            "AWS_LAMBDA_RUNTIME_API": emulator.runtime_api,
+            "AWS_LAMBDA_MAX_CONCURRENCY": str(count),
+            "MINLAMBDA_CONCURRENCY": "processes",
+            "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": function.function_version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_limit_in_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group_name,
+            "AWS_LAMBDA_LOG_STREAM_NAME": function.log_stream_name,
+            # the workers import what this process can import
+            "PYTHONPATH": os.pathsep.join(p for p in sys.path if isinstance(p, str) and p),
+        }
+    )
+    return subprocess.Popen([sys.executable, "-m", "minlambda", target], env=env)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (the workers run their shutdown hooks), then SIGKILL if it lingers."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _warn(message: str) -> None:

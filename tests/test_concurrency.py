@@ -1,5 +1,6 @@
-"""Lambda Managed Instances: N invocations at once, per-invocation state in
-contextvars, init once, failures isolated. Real sockets, real threads and processes."""
+"""Lambda Managed Instances in threads and tasks modes: N invocations at once in one
+process, per-invocation state in contextvars, init once, failures isolated. Real
+sockets, real threads and processes. (Processes mode: tests/test_processes.py.)"""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def _overlap(replies: list[dict[str, Any]]) -> bool:
 
 @pytest.mark.parametrize("handler", [sleepy, napping], ids=["threads", "async-tasks"])
 def test_n_invocations_run_at_once(handler):
-    with LocalRuntime(handler, max_concurrency=4) as runtime:
+    with LocalRuntime(handler, max_concurrency=4, concurrency="threads") as runtime:
         results = _all(runtime, [{"sleep": 0.4}] * 4)
     assert all(r.ok for r in results), results
     replies = [r.json() for r in results]
@@ -67,7 +68,7 @@ def test_async_invocations_share_one_loop_and_keep_their_context():
 
 
 def test_sync_invocations_run_in_worker_threads():
-    with LocalRuntime(sleepy, max_concurrency=3) as runtime:
+    with LocalRuntime(sleepy, max_concurrency=3, concurrency="threads") as runtime:
         replies = [r.json() for r in _all(runtime, [{"sleep": 0.3}] * 3)]
     assert len({r["thread"] for r in replies}) == 3
     assert current_context() is None  # nothing leaks into the caller's thread
@@ -75,7 +76,7 @@ def test_sync_invocations_run_in_worker_threads():
 
 def test_one_failing_invocation_leaves_the_others_intact():
     events = [{"sleep": 0.3}, {"sleep": 0.1, "fail": True}, {"sleep": 0.3}, {"sleep": 0.1, "exit": True}]
-    with LocalRuntime(sleepy, max_concurrency=4, timeout=3) as runtime:
+    with LocalRuntime(sleepy, max_concurrency=4, timeout=3, concurrency="threads") as runtime:
         results = _all(runtime, events)
         assert results[0].ok and results[2].ok
         assert results[1].error_type == "RuntimeError"
@@ -88,7 +89,7 @@ def test_one_failing_invocation_leaves_the_others_intact():
 def test_contextvars_never_leak_between_invocations():
     seen: list[tuple[str, str | None]] = []
 
-    @lambda_handler
+    @lambda_handler(concurrency="threads")
     def record(event, context):
         before = current_context()
         time.sleep(0.05)
@@ -199,7 +200,8 @@ def test_an_async_task_keeps_the_context_of_the_invocation_that_started_it():
 
 def test_the_process_keeps_n_polls_in_flight(fake, proc):
     api = fake([])
-    p = proc(["concurrent_app.sleepy"], api.address, AWS_LAMBDA_MAX_CONCURRENCY="3")
+    p = proc(["concurrent_app.sleepy"], api.address, AWS_LAMBDA_MAX_CONCURRENCY="3",
+             MINLAMBDA_CONCURRENCY="threads")
     assert api.wait(lambda: len(api.of_kind("next")) >= 3, 10), api.requests
     assert len({r.conn for r in api.of_kind("next")}) == 3  # a connection each
     events = [Event({"sleep": 0.3}) for _ in range(3)]
@@ -213,7 +215,8 @@ def test_the_process_keeps_n_polls_in_flight(fake, proc):
 
 def test_init_runs_once_and_errors_are_json_lines(fake, proc):
     api = fake([Event({"sleep": 0, "fail": True}, request_id="bad-1"), Event({"sleep": 0})])
-    p = proc(["concurrent_app.sleepy"], api.address, AWS_LAMBDA_MAX_CONCURRENCY="4")
+    p = proc(["concurrent_app.sleepy"], api.address, AWS_LAMBDA_MAX_CONCURRENCY="4",
+             MINLAMBDA_CONCURRENCY="threads")
     api.wait_results(2)
     p.popen.kill()
     out, err = p.popen.communicate(timeout=10)
@@ -226,7 +229,8 @@ def test_init_runs_once_and_errors_are_json_lines(fake, proc):
 
 def test_the_process_exits_when_the_api_fails(fake, proc):
     api = fake([Event({"sleep": 0})], after="500")
-    p = proc(["concurrent_app.sleepy"], api.address, AWS_LAMBDA_MAX_CONCURRENCY="2")
+    p = proc(["concurrent_app.sleepy"], api.address, AWS_LAMBDA_MAX_CONCURRENCY="2",
+             MINLAMBDA_CONCURRENCY="threads")
     code, _, err = p.wait(20)
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 1 and len(lines) == 1 and "the Runtime API failed, exiting" in lines[0]

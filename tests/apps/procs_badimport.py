@@ -1,0 +1,2 @@
+"""Fails at import, in every worker."""
+raise RuntimeError("no database at init")
