@@ -2,10 +2,11 @@
 # something imports `logging`; see _logging).
 #
 # Text: "[LEVEL]\t<UTC time with milliseconds>Z\t<request id>\t<message>\n".
-# JSON: one object per line with timestamp (UTC, whole seconds), level, message,
-# logger, requestId, tenantId when there is one, the exception fields (errorType,
-# errorMessage, stackTrace, location) when the record has one, and every `extra=`
-# attribute; fields that are None are left out.
+# JSON: one object per line, keys in the managed runtime's order and spacing:
+# timestamp (UTC, whole seconds), level, message, logger, the exception's stackTrace,
+# errorType and errorMessage when the record has one, requestId, location (with an
+# exception), tenantId when there is one, then every `extra=` attribute; fields that
+# are None are left out.
 from __future__ import annotations
 
 import logging
@@ -40,19 +41,20 @@ class _Json(logging.Formatter):
         message: Any = (
             record.msg if isinstance(record.msg, dict) and not record.args else record.getMessage()
         )
+        failed = exc and exc[0] is not None
+        # the managed runtime's key order
         out: dict[str, Any] = {
             "timestamp": self.formatTime(record, self.datefmt),
             "level": logging.getLevelName(level),
             "message": message,
             "logger": record.name,
+            "stackTrace": traceback.format_tb(exc[2]) if failed else None,  # type: ignore[index]
+            "errorType": exc[0].__name__ if failed else None,  # type: ignore[index,union-attr]
+            "errorMessage": str(exc[1]) if failed else None,  # type: ignore[index]
             "requestId": getattr(record, "aws_request_id", None),
+            "location": f"{record.pathname}:{record.funcName}:{record.lineno}" if failed else None,
             "tenantId": getattr(record, "tenant_id", None),
         }
-        if exc and exc[0] is not None:
-            out["errorType"] = exc[0].__name__
-            out["errorMessage"] = str(exc[1])
-            out["stackTrace"] = traceback.format_tb(exc[2])
-            out["location"] = f"{record.pathname}:{record.funcName}:{record.lineno}"
         reserved = record_fields()
         for key, value in record.__dict__.items():
             if key not in reserved and key not in out and not key.startswith("_"):

@@ -129,9 +129,19 @@ def log_unhandled(error_type: str, message: str, stack: list[str], request_id: s
             lines.extend(_indent(line) for line in entry.splitlines())
     if isinstance(settings.sink, _FramedSink):
         settings.sink.write("\n".join(lines), FRAME_ERROR_TEXT)
+    elif _on_terminal():
+        # a person reads it (`python -m minlambda local` in a terminal): real lines
+        settings.sink.write("\n".join(lines) + "\n", FRAME_ERROR_TEXT)
     else:
         # \r, even inside the message: the whole report stays one CloudWatch event
         settings.sink.write("\r".join(lines).replace("\n", "\r") + "\n", FRAME_ERROR_TEXT)
+
+
+def _on_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced or closed by the user's code
+        return False
 
 
 def write_log(message: object) -> None:
@@ -154,11 +164,13 @@ _encode = msgspec.json.Encoder(enc_hook=str).encode  # what JSON cannot hold, as
 
 
 def to_json(value: Any) -> str:
-    """One line of JSON (UTF-8 kept as is; unencodable values as their str())."""
+    """One line of JSON as the managed runtime writes its log records: `", "` and
+    `": "` between items, UTF-8 kept as is, unencodable values as their str()."""
     try:
-        return _encode(value).decode("utf-8")
+        data = _encode(value)
     except Exception:  # lone surrogates and the like
-        return _encode(msgspec.json.decode(msgspec.json.encode(str(value)))).decode("utf-8")
+        data = _encode(msgspec.json.decode(msgspec.json.encode(str(value))))
+    return msgspec.json.format(data, indent=0).decode("utf-8")
 
 
 class _LoggingHook:

@@ -85,7 +85,7 @@ def test_an_unhandled_exception_is_one_event(fake, proc):
 def test_an_unhandled_exception_in_json_is_one_line(fake, proc):
     _, out = _run(fake, proc, [Event({"crash": True}, request_id="req-x")], AWS_LAMBDA_LOG_FORMAT="json")
     (record,) = [json.loads(line) for line in out.splitlines()
-                 if line.startswith("{") and '"errorType":"ValueError"' in line and "logger" not in line]
+                 if line.startswith("{") and '"errorType": "ValueError"' in line and "logger" not in line]
     assert list(record)[:2] == ["timestamp", "level"] and record["level"] == "ERROR"
     assert record["errorMessage"] == "unhandled\nsecond line" and record["requestId"] == "req-x"
     assert record["stackTrace"] and "logging_app.py" in record["stackTrace"][0]
@@ -129,7 +129,7 @@ def test_telemetry_fd_frames(fake, env, warning_type, error_type):
     assert frames[0][0] == warning_type and "imported" in frames[0][2]
     now_us = time.time() * 1e6
     assert all(abs(stamp - now_us) < 60e6 for _, stamp, _ in frames)
-    crash = [f for f in frames if "ValueError" in f[2] and "Traceback" in f[2] or '"errorType":"ValueError"' in f[2]]
+    crash = [f for f in frames if "ValueError" in f[2] and "Traceback" in f[2] or '"errorType": "ValueError"' in f[2]]
     assert len(crash) == 1 and crash[0][0] == error_type
     if not env:
         assert "\n" in crash[0][2] and "\r" not in crash[0][2]  # one frame, lines kept
