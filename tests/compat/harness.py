@@ -150,9 +150,9 @@ def _signal_group(pgid: int, sig: int) -> None:
 
 
 @contextmanager
-def servers(handler: str, *, runtimes: tuple[str, ...] = RUNTIMES, **kwargs: Any) -> Iterator[
-    dict[str, Server]
-]:
+def servers(
+    handler: str, *, runtimes: tuple[str, ...] = RUNTIMES, **kwargs: Any
+) -> Iterator[dict[str, Server]]:
     """The same handler under each runtime at once: {runtime: Server}."""
     started: dict[str, Server] = {}
     try:

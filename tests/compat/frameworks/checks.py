@@ -1,0 +1,216 @@
+"""What every framework test checks: the same HTTP response under both runtimes, field
+by field, and four concurrent invocations that each get their own answer."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compat.harness import FUNCTION, MEMORY, ML, RIC, TIMEOUT, Server
+from minlambda.testing import InvokeResult, LocalRuntime
+
+# the fields of an HTTP integration's response, in the order they are compared
+HTTP_FIELDS = (
+    "statusCode",
+    "statusDescription",
+    "headers",
+    "multiValueHeaders",
+    "cookies",
+    "body",
+    "isBase64Encoded",
+)
+_ABSENT = "<absent>"
+_CARETS = re.compile(r"[ \t\xa0~^]*[~^][ \t\xa0~^]*")
+
+
+def http_response(result: InvokeResult, where: str) -> dict[str, Any]:
+    """The response object a successful invocation returned."""
+    assert result.ok, (where, result.payload[:2000])
+    response = result.json()
+    assert isinstance(response, dict) and "statusCode" in response, (where, response)
+    return response
+
+
+def assert_same_http(theirs: dict[str, Any], ours: dict[str, Any], where: str = "") -> None:
+    """The same response, field by field, and no field more or less, in the same order."""
+    for field in HTTP_FIELDS:
+        assert ours.get(field, _ABSENT) == theirs.get(field, _ABSENT), (where, field)
+    assert list(ours) == list(theirs), where
+
+
+def body_json(response: dict[str, Any]) -> Any:
+    assert response["isBase64Encoded"] is False
+    return json.loads(response["body"])
+
+
+def strip_carets(frame: str) -> str:
+    """A stack trace entry without the `^^^^` lines Python 3.11+ adds under a frame
+    (minlambda formats frames with their positions, awslambdaric without)."""
+    lines = frame.splitlines(keepends=True)
+    return "".join(line for line in lines if not _CARETS.fullmatch(line.rstrip("\n")))
+
+
+def assert_same_error(theirs: InvokeResult, ours: InvokeResult) -> dict[str, Any]:
+    """The same function error but for the request id and the caret lines."""
+    assert not theirs.ok and not ours.ok
+    their_error, our_error = theirs.json(), ours.json()
+    assert list(our_error) == list(their_error) == [
+        "errorMessage", "errorType", "requestId", "stackTrace",
+    ]  # fmt: skip
+    assert their_error["requestId"] == theirs.request_id
+    assert our_error["requestId"] == ours.request_id
+    for key in ("errorMessage", "errorType"):
+        assert our_error[key] == their_error[key], key
+    assert [strip_carets(f) for f in our_error["stackTrace"]] == their_error["stackTrace"]
+    return dict(their_error)
+
+
+@contextmanager
+def local_runtime(handler: Any) -> Iterator[LocalRuntime]:
+    """`LocalRuntime(handler)` in this process, with the function's name and memory
+    size the served processes have."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", MEMORY)
+        runtime = LocalRuntime(handler, function_name=FUNCTION, timeout=TIMEOUT).start()
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+# -- four at once ----------------------------------------------------------------------
+
+SlowEvent = Callable[[int, str], dict[str, Any]]  # (i, batch) -> the event of /slow/{i}
+
+
+def _serve_four(runtime: str, handler: str, slow_event: SlowEvent, rendezvous: Path):
+    batch = uuid.uuid4().hex[:12]
+    events = [slow_event(i, batch) for i in range(4)]
+    with Server(
+        runtime, handler, AWS_LAMBDA_MAX_CONCURRENCY="4", COMPAT_RENDEZVOUS=str(rendezvous)
+    ) as server:
+        results = server.invoke_all(events)
+        stdout = server.stdout
+    return results, stdout
+
+
+def check_four_at_once(
+    handler: str, slow_event: SlowEvent, tmp_path: Path
+) -> dict[str, list[dict[str, Any]]]:
+    """Serve `handler` with AWS_LAMBDA_MAX_CONCURRENCY=4 under both runtimes and send
+    four `/slow/{i}` requests at once to each. Every caller gets the answer to its own
+    request, computed with its own request id, by a worker process of its own; the
+    four were in flight together (they met); each one's log line carries its request
+    id. Returns the responses, by runtime."""
+    with ThreadPoolExecutor(2) as pool:
+        futures = {
+            runtime: pool.submit(_serve_four, runtime, handler, slow_event, tmp_path / runtime)
+            for runtime in (RIC, ML)
+            if not (tmp_path / runtime).mkdir()
+        }
+        served = {runtime: future.result() for runtime, future in futures.items()}
+    responses = {}
+    for runtime, (results, stdout) in served.items():
+        where = f"{runtime} {handler}"
+        replies = []
+        for i, result in enumerate(results):
+            response = http_response(result, where)
+            assert response["statusCode"] == 200, (where, response)
+            reply = body_json(response)
+            assert reply["i"] == i and reply["path"] == f"/slow/{i}", (where, i, reply)
+            assert reply["request_id"] == result.request_id, (where, i, reply)
+            assert reply["met"] == 4, (where, i, reply)  # all four in flight at once
+            assert_logged_once(runtime, stdout, f"slow {i}", result.request_id)
+            replies.append(reply)
+            responses.setdefault(runtime, []).append(response)
+        # one worker process each: nothing of one request's state is seen by another
+        assert len({reply["pid"] for reply in replies}) == 4, (where, replies)
+        assert len({result.request_id for result in results}) == 4
+    # the same answers under both runtimes, but for the pids and request ids (and
+    # the Content-Length that follows from them)
+    for theirs, ours in zip(responses[RIC], responses[ML], strict=True):
+        assert _without_ids(ours) == _without_ids(theirs)
+    return responses
+
+
+def assert_logged_once(runtime: str, stdout: str, message: str, request_id: str) -> None:
+    """`message`, logged with the standard `logging` module under
+    AWS_LAMBDA_MAX_CONCURRENCY, is on stdout once, with the request id.
+
+    The difference: with AWS_LAMBDA_LOG_FORMAT unset, awslambdaric's workers log in
+    its text format; minlambda logs JSON, as Lambda Managed Instances require (there
+    the platform sets AWS_LAMBDA_LOG_FORMAT=JSON, and both log JSON)."""
+    lines = stdout.splitlines()
+    if runtime == RIC:
+        (line,) = [line for line in lines if line.endswith(f"\t{message}")]
+        assert re.fullmatch(rf"\[WARNING\]\t\S+Z\t{request_id}\t{message}", line), line
+        return
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    (record,) = [record for record in records if record.get("message") == message]
+    assert list(record) == ["timestamp", "level", "message", "logger", "requestId"]
+    assert (record["level"], record["requestId"]) == ("WARNING", request_id)
+
+
+def _without_ids(response: dict[str, Any]) -> dict[str, Any]:
+    response = dict(response)
+    body = json.loads(response.pop("body"))
+    del body["pid"], body["request_id"]
+    for key in ("headers", "multiValueHeaders"):
+        if response.get(key):
+            response[key] = {
+                name: value
+                for name, value in response[key].items()
+                if name.lower() != "content-length"
+            }
+    return {**response, "body": body}
+
+
+# -- one served process per app and runtime, one LocalRuntime per app --------------------
+
+
+class Apps:
+    """Started on first use, kept for the test module (a module-scoped fixture), so
+    that each app is imported once per runtime however many calls it gets."""
+
+    def __init__(self) -> None:
+        self._servers: dict[tuple[str, str], Server] = {}
+        self._locals: dict[int, tuple[Any, Any]] = {}
+
+    def server(self, runtime: str, handler: str) -> Server:
+        key = (runtime, handler)
+        if key not in self._servers:
+            self._servers[key] = Server(runtime, handler)
+        return self._servers[key]
+
+    def both(self, handler: str) -> tuple[Server, Server]:
+        """awslambdaric's and minlambda's servers of `handler`, started together."""
+        ric, ml = self.server(RIC, handler), self.server(ML, handler)
+        return ric, ml
+
+    def local(self, func: Any) -> LocalRuntime:
+        key = id(func)
+        if key not in self._locals:
+            manager = local_runtime(func)
+            self._locals[key] = (manager, manager.__enter__())
+        return self._locals[key][1]
+
+    def close(self) -> None:
+        for server in self._servers.values():
+            server.close()
+            server.cleanup()
+        for manager, _ in self._locals.values():
+            manager.__exit__(None, None, None)
+
+    def __enter__(self) -> Apps:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

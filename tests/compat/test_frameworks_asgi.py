@@ -1,0 +1,193 @@
+"""FastAPI and Starlette behind Mangum (tests/compat/frameworks/asgi_apps.py), served
+by `python -m awslambdaric` and `python -m minlambda`, by `LocalRuntime` and by
+`python -m minlambda invoke`, and four at a time with AWS_LAMBDA_MAX_CONCURRENCY=4.
+
+Mangum calls asyncio.get_event_loop() in its sync handler: it needs a current event
+loop in whichever thread runs the handler."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+pytest.importorskip("mangum")
+pytest.importorskip("fastapi")
+pytest.importorskip("starlette")
+
+from compat.frameworks import asgi_apps  # noqa: E402
+from compat.frameworks.checks import (  # noqa: E402
+    Apps,
+    assert_same_http,
+    body_json,
+    check_four_at_once,
+    http_response,
+)
+from compat.frameworks.http_events import SOURCES, http_event  # noqa: E402
+from compat.harness import FUNCTION, cli_invoke  # noqa: E402
+
+FASTAPI = "compat.frameworks.asgi_apps.fastapi_handler"
+STARLETTE = "compat.frameworks.asgi_apps.starlette_handler"
+HANDLERS = {FASTAPI: asgi_apps.fastapi_handler, STARLETTE: asgi_apps.starlette_handler}
+
+JSON = "application/json"
+TEXT = "text/plain; charset=utf-8"
+
+# (name, method, path, options of http_event, status, content type, body: JSON value or text)
+FASTAPI_ROUTES: list[tuple[str, str, str, dict[str, Any], int, str, Any]] = [
+    ("path-param", "GET", "/items/5", {}, 200, JSON, {"item_id": 5, "q": None, "limit": 10}),
+    ("query", "GET", "/items/7", {"query": {"q": ["shoes"], "limit": ["3"]}}, 200, JSON,
+     {"item_id": 7, "q": "shoes", "limit": 3}),
+    ("json-body", "POST", "/items", {"body": {"name": "pen", "price": 2.5, "tags": ["office"]}},
+     201, JSON, {"created": {"name": "pen", "price": 2.5, "tags": ["office"]}, "total": 3.0}),
+    ("invalid-body", "POST", "/items", {"body": {"name": "pen"}}, 422, JSON, None),
+    ("invalid-param", "GET", "/items/five", {}, 422, JSON, None),
+    ("cookies", "GET", "/cookies", {}, 200, JSON, {"cookies": 2}),
+    ("http-exception", "GET", "/teapot", {}, 418, JSON, {"detail": "short and stout"}),
+    ("not-found", "GET", "/nowhere", {}, 404, JSON, {"detail": "Not Found"}),
+    ("exception", "GET", "/boom", {}, 500, TEXT, "Internal Server Error"),
+]  # fmt: skip
+STARLETTE_ROUTES: list[tuple[str, str, str, dict[str, Any], int, str, Any]] = [
+    ("text", "GET", "/", {}, 200, TEXT, "hello from starlette"),
+    ("path-and-query", "GET", "/users/ada", {"query": {"sort": ["asc"]}}, 200, JSON,
+     {"user": "ada", "sort": "asc"}),
+    ("json-body", "POST", "/echo", {"body": {"a": [1, 2], "b": None}}, 200, JSON,
+     {"echo": {"a": [1, 2], "b": None}, "type": "application/json"}),
+    ("not-found", "GET", "/missing", {}, 404, TEXT, "Not Found"),
+    ("method-not-allowed", "DELETE", "/echo", {}, 405, TEXT, "Method Not Allowed"),
+]  # fmt: skip
+
+CASES = [
+    pytest.param(handler, source, route, id=f"{handler.split('_')[-2]}-{source}-{route[0]}")
+    for handler, routes in ((FASTAPI, FASTAPI_ROUTES), (STARLETTE, STARLETTE_ROUTES))
+    for source in SOURCES
+    for route in routes
+]
+
+
+@pytest.fixture(scope="module")
+def apps():
+    with Apps() as started:
+        yield started
+
+
+def _content_type(response: dict[str, Any]) -> str:
+    if "multiValueHeaders" in response and "content-type" in response["multiValueHeaders"]:
+        (value,) = response["multiValueHeaders"]["content-type"]
+        return str(value)
+    return str(response["headers"]["content-type"])
+
+
+@pytest.mark.parametrize(("handler", "source", "route"), CASES)
+def test_same_response_under_every_serving_path(apps, handler, source, route):
+    _, method, path, options, status, content_type, expected = route
+    event = http_event(source, method, path, **options)
+    ric, ml = apps.both(handler)
+    theirs = http_response(ric.invoke(event), "awslambdaric")
+    ours = http_response(ml.invoke(event), "python -m minlambda")
+    local = http_response(apps.local(HANDLERS[handler]).invoke(event), "LocalRuntime")
+    # the app answered the request (under awslambdaric, the reference)
+    assert theirs["statusCode"] == status, theirs
+    assert _content_type(theirs) == content_type
+    if expected is not None:
+        assert (body_json(theirs) if content_type == JSON else theirs["body"]) == expected
+    # and minlambda gives the same answer, field by field
+    assert_same_http(theirs, ours, "python -m minlambda")
+    assert_same_http(theirs, local, "LocalRuntime")
+
+
+def test_cookies_by_source(apps):
+    # what Mangum makes of two Set-Cookie headers depends on the source; the same
+    # under both runtimes (checked above), and here what it is
+    ml = apps.server("minlambda", FASTAPI)
+    cookies = [
+        "session=abc123; HttpOnly; Path=/; SameSite=lax",
+        "theme=dark; Path=/; SameSite=lax",
+    ]
+    v1 = http_response(ml.invoke(http_event("apigw-v1", "GET", "/cookies")), "v1")
+    assert v1["multiValueHeaders"] == {"set-cookie": cookies}
+    v2 = http_response(ml.invoke(http_event("apigw-v2", "GET", "/cookies")), "v2")
+    assert v2["cookies"] == cookies and "set-cookie" not in v2["headers"]
+    alb = http_response(ml.invoke(http_event("alb-multi", "GET", "/cookies")), "alb")
+    assert alb["multiValueHeaders"]["set-cookie"] == cookies
+
+
+@pytest.mark.parametrize("source", ["apigw-v1", "apigw-v2", "alb"])
+def test_lambda_context_in_the_asgi_scope(apps, source):
+    event = http_event(source, "GET", "/context")
+    ric, ml = apps.both(FASTAPI)
+    results = {
+        "awslambdaric": ric.invoke(event),
+        "minlambda": ml.invoke(event),
+        "LocalRuntime": apps.local(asgi_apps.fastapi_handler).invoke(event),
+    }
+    replies = {where: body_json(http_response(r, where)) for where, r in results.items()}
+    for where, reply in replies.items():
+        assert reply.pop("request_id") == results[where].request_id
+    # the one difference: memory_limit_in_mb is the environment's string under
+    # awslambdaric, an int under minlambda
+    assert replies == {
+        "awslambdaric": {"function_name": FUNCTION, "memory_limit_in_mb": "256",
+                         "remaining_ms_positive": True},
+        "minlambda": {"function_name": FUNCTION, "memory_limit_in_mb": 256,
+                      "remaining_ms_positive": True},
+        "LocalRuntime": {"function_name": FUNCTION, "memory_limit_in_mb": 256,
+                         "remaining_ms_positive": True},
+    }  # fmt: skip
+
+
+def _record_of(stdout: str, request_id: str) -> str:
+    """The log record (text format, a traceback over several lines) of one request."""
+    records = re.split(r"(?=\[[A-Z]+\]\t\d{4}-\d\d-\d\dT)", stdout)
+    (record,) = [r for r in records if f"\t{request_id}\t" in r]
+    return record
+
+
+def test_unhandled_exception_is_logged_with_the_request_id(apps):
+    event = http_event("apigw-v2", "GET", "/boom")
+    ric, ml = apps.both(FASTAPI)
+    records = {}
+    for server in (ric, ml):
+        result = server.invoke(event)
+        assert http_response(result, server.runtime)["statusCode"] == 500
+        # Mangum's error record, with the traceback, through the runtime's root handler
+        record = records[server.runtime] = _record_of(server.stdout, result.request_id)
+        first, *rest = record.split("\n")
+        level, _, request_id, message = first.split("\t")
+        assert (level, request_id) == ("[ERROR]", result.request_id)
+        assert message == "An error occurred running the application."
+        assert rest[0] == "Traceback (most recent call last):"
+    # The difference: awslambdaric's text format ends in "\n" before the traceback is
+    # appended, so a record with a traceback has no newline at its end and the next
+    # record starts on its last line (on stdout; inside Lambda the telemetry frames
+    # keep records apart); minlambda ends every record with a newline.
+    last = "RuntimeError: the kitchen is on fire"
+    assert records["awslambdaric"].endswith(f"\n{last}")
+    assert records["minlambda"].endswith(f"\n{last}\n")
+    glued = f"{last}[ERROR]\t"
+    assert glued in ric.stdout and glued not in ml.stdout
+    assert records["awslambdaric"].split("\n")[1:] == records["minlambda"].split("\n")[1:-1]
+
+
+@pytest.mark.parametrize("handler", [FASTAPI, STARLETTE], ids=["fastapi", "starlette"])
+def test_minlambda_invoke(apps, handler):
+    path = "/items/5" if handler == FASTAPI else "/users/ada"
+    event = http_event("apigw-v1", "GET", path, query={"sort": ["asc"]})
+    theirs = http_response(apps.server("awslambdaric", handler).invoke(event), "awslambdaric")
+    done = cli_invoke(handler, event)
+    assert done.returncode == 0, done.stderr
+    assert theirs["statusCode"] == 200
+    assert_same_http(theirs, done.json(), "minlambda invoke")
+
+
+@pytest.mark.parametrize(
+    ("handler", "source"),
+    [(FASTAPI, "apigw-v1"), (STARLETTE, "apigw-v2")],
+    ids=["fastapi", "starlette"],
+)
+def test_four_at_once(handler, source, tmp_path):
+    def slow(i: int, batch: str) -> dict[str, Any]:
+        return http_event(source, "GET", f"/slow/{i}", query={"batch": [batch]})
+
+    check_four_at_once(handler, slow, tmp_path)
