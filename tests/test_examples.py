@@ -149,7 +149,20 @@ def test_concurrent_async_overlaps_eight_invocations(serve):
     assert served.interrupt()[0] == 0
 
 
+def test_concurrent_processes_gives_each_caller_its_own_answer(serve):
+    from concurrent.futures import ThreadPoolExecutor
+
+    served = serve("concurrent_processes", AWS_LAMBDA_MAX_CONCURRENCY="4")
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda i: served.post(b'{"path": "/orders/%d"}' % i), range(4)))
+    replies = [json.loads(body) for status, _, body in answers]
+    assert [r["path"] for r in replies] == [f"/orders/{i}" for i in range(4)]
+    assert len({r["worker_pid"] for r in replies}) == 4
+    assert served.interrupt()[0] == 0
+
+
 @pytest.mark.parametrize("name", ["hello", "orders", "async_handler", "raw_bytes", "streaming_sse", "concurrent_async",
+                                  "concurrent_processes",
                                   "operations", "sqs_batch", "http_api"])
 def test_each_example_starts_within_seconds(serve, name):
     started = time.monotonic()
