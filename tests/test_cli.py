@@ -212,7 +212,7 @@ def test_invoke_to_a_terminal_ends_the_payload_with_a_newline() -> None:
 
 
 def test_invoke_raw_bytes_handler() -> None:
-    done = cli("invoke", "cli_app.raw", "--event", "not json \u00e9")
+    done = cli("invoke", "cli_raw.raw", "--event", "not json \u00e9")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "<not json \u00e9>".encode()
 

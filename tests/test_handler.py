@@ -96,7 +96,7 @@ def test_an_unresolvable_context_annotation_does_not_matter():
     def handle(event: int, context: UndefinedContextType) -> int:  # noqa: F821
         return event
 
-    assert handler_for(handle).event_type is int
+    assert handler_for(lambda_handler(handle)).event_type is int
 
 
 def test_an_unresolvable_event_annotation_is_a_type_error():
@@ -191,8 +191,10 @@ def test_a_callable_instance_is_a_handler():
         def __call__(self, event: int, context: Any) -> int:
             return event + 1
 
-    handler = handler_for(Handle())
+    handler = handler_for(lambda_handler(Handle()))
     assert handler.event_type is int and handler.arity == 2
+    plain = handler_for(Handle())  # undecorated: its annotations are not read
+    assert plain.event_type is Any and plain.response_type is Any and plain.arity == 2
 
 
 def test_a_bound_method_is_a_handler():
@@ -200,8 +202,10 @@ def test_a_bound_method_is_a_handler():
         def handle(self, event: Order) -> int:
             return event.amount
 
-    handler = handler_for(Service().handle)
+    handler = handler_for(lambda_handler(Service().handle))
     assert handler.event_type is Order and handler.arity == 1
+    plain = handler_for(Service().handle)  # undecorated: its annotations are not read
+    assert plain.event_type is Any and plain.response_type is Any and plain.arity == 1
 
 
 # -- encoding --------------------------------------------------------------------------

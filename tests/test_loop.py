@@ -31,6 +31,7 @@ class Receipt(msgspec.Struct):
     total: int
 
 
+@lambda_handler
 def charge(event: Order, context: Context) -> Receipt:
     return Receipt(id=event.id, total=event.amount * 2)
 
@@ -344,6 +345,7 @@ def test_a_missing_field_is_a_validation_error_at_the_root(fake, runtime):
                                      "reason": "Object missing required field `amount`"}
 
 
+@lambda_handler
 def returns(event: dict[str, Any]) -> Receipt:
     return event["value"]
 

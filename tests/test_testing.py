@@ -45,10 +45,6 @@ class Receipt(msgspec.Struct):
     total: int
 
 
-class NotASchema:  # a plain class: msgspec cannot decode into it
-    pass
-
-
 def plain_handler(event, context):  # undecorated, unannotated, as in the official runtime
     return {"event": event, "request_id": context.aws_request_id}
 
@@ -125,6 +121,7 @@ def test_handlers_with_fewer_arguments() -> None:
     def ping() -> str:
         return "pong"
 
+    @lambda_handler
     def double(event: int) -> int:
         return event * 2
 
@@ -183,10 +180,8 @@ def test_async_handler_exception() -> None:
 
 
 def test_schema_msgspec_cannot_use_is_an_init_error() -> None:
-    def handler(event: NotASchema) -> None:
-        return None
-
-    with LocalRuntime(handler) as runtime:
+    # decorated at import: only @lambda_handler reads annotations
+    with LocalRuntime("emu_badschema.handler") as runtime:
         assert runtime.init_error is not None
         assert runtime.init_error.error_type == "Runtime.InvalidSchema"
         result = runtime.invoke({})

@@ -9,8 +9,8 @@ def handler(event, context):
     return {"event": event, "request_id": context.aws_request_id, "memory": context.memory_limit_in_mb}
 
 
-def typed(event: int, context) -> int:
-    return event + 1
+def annotated(event: int, context) -> int:
+    return event  # not decorated: the annotations are not read, any JSON goes in and out
 
 
 def returns_bytes(event, context):

@@ -23,10 +23,6 @@ def fail(event: Any, context: Any) -> Any:
     raise KeyError("missing-key")
 
 
-def raw(event: bytes, context: Any) -> bytes:
-    return b"<" + event + b">"
-
-
 def sleepy(event: Any, context: Any) -> Any:
     import time
 

@@ -1,5 +1,6 @@
 """Plain (undecorated) handlers served by `python -m minlambda emu_app.<name>` against
-the emulator, and by LocalRuntime("emu_app.<name>") in process."""
+the emulator, and by LocalRuntime("emu_app.<name>") in process; `raw` is decorated, as
+only @lambda_handler reads annotations (its `bytes` ones: the payload undecoded)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import sys
 import time
 from typing import Any
+
+from minlambda import lambda_handler
 
 
 class PaymentDeclined(Exception):
@@ -79,6 +82,7 @@ def sized(event: Any, context: Any) -> bytes:
     return b"x" * event["size"]
 
 
+@lambda_handler
 def raw(event: bytes, context: Any) -> bytes:
     """The raw payload, undecoded, reversed."""
     return bytes(reversed(event))

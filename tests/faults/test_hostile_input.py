@@ -12,6 +12,8 @@ import msgspec
 import pytest
 from fakeapi import Event
 
+from minlambda import lambda_handler
+
 
 def echo(event: Any) -> Any:
     return event
@@ -21,6 +23,7 @@ class Item(msgspec.Struct):
     n: int
 
 
+@lambda_handler
 def typed(event: Item) -> Item:
     return event
 
