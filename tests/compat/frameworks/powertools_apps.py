@@ -43,15 +43,20 @@ logger = Logger(service="shop")
 log = logging.getLogger("compat.powertools")  # the runtime's log format, with the request id
 
 
+def _query(app, name: str) -> str | None:
+    # resolved_query_string_parameters: the single- and multi-value forms alike
+    values = app.current_event.resolved_query_string_parameters.get(name) or [None]
+    return values[-1]
+
+
 def _routes(app):
     """The same routes on each resolver: what differs is the event source."""
 
     @app.get("/items/<item_id>")
     def get_item(item_id: str):
-        query = app.current_event.query_string_parameters or {}
         if item_id == "0":
             raise NotFoundError(f"item {item_id} not found")
-        return {"item_id": item_id, "q": query.get("q")}
+        return {"item_id": item_id, "q": _query(app, "q")}
 
     @app.post("/orders")
     def create_order():
@@ -82,7 +87,7 @@ def _routes(app):
     @app.get("/slow/<i>")
     def slow(i: str):
         log.warning("slow %s", i)
-        met = meet((app.current_event.query_string_parameters or {}).get("batch"), i)
+        met = meet(_query(app, "batch"), i)
         # read after the meeting: a resolver shared between concurrent requests
         # would by now hold another request's event and context
         return {
