@@ -7,7 +7,14 @@ first byte of a streamed response.
    against the local emulator, driven by 8 concurrent callers, once with the
    sequential runtime and once with AWS_LAMBDA_MAX_CONCURRENCY=8: invocations per
    second of each, and their ratio (the target is >= 5).
-2. `python -m minlambda slow_apps.ticker` (a streaming handler: a chunk, then 100 ms,
+2. Managed Instances modes side by side, N=8, a plain `def` handler doing 50 ms of
+   blocking I/O (`slow_plain.io_sync`): minlambda's processes mode (the default),
+   threads mode, tasks mode (the async handler above), and awslambdaric's fork mode
+   (`python -m awslambdaric` with AWS_LAMBDA_MAX_CONCURRENCY=8), each driven by 8
+   concurrent callers: invocations per second, and the memory of the whole process
+   tree once warm (RSS summed, and PSS summed: forked workers share pages, which RSS
+   counts once per process and PSS divides among them).
+3. `python -m minlambda slow_apps.ticker` (a streaming handler: a chunk, then 100 ms,
    five times): time to the first byte at the caller against time to the last.
 
 Prints one JSON object.
@@ -35,10 +42,76 @@ from minlambda.testing import Emulator  # noqa: E402
 INVOKE = "/2015-03-31/functions/function/invocations"
 
 
-def runtime(emulator: Emulator, handler: str, **env: str) -> subprocess.Popen[bytes]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "_HANDLER"))}
+def runtime(
+    emulator: Emulator, handler: str, client: str = "minlambda", **env: str
+) -> subprocess.Popen[bytes]:
+    environ = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("AWS_LAMBDA_", "_HANDLER", "MINLAMBDA_"))
+    }  # fmt: skip
     environ.update(AWS_LAMBDA_RUNTIME_API=emulator.runtime_api, PYTHONPATH=f"{ROOT}{os.pathsep}{HERE}", **env)
-    return subprocess.Popen([sys.executable, "-m", "minlambda", handler], env=environ, cwd=HERE)
+    return subprocess.Popen(
+        [sys.executable, "-m", client, handler], env=environ, cwd=HERE, stdout=subprocess.DEVNULL
+    )
+
+
+def _tree(pid: int) -> list[int]:
+    """pid and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as file:
+                    parent = int(file.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def memory_mib(pid: int) -> dict[str, float]:
+    """RSS and PSS of the process tree, summed, in MiB."""
+    rss = pss = 0
+    pids = _tree(pid)
+    for each in pids:
+        try:
+            with open(f"/proc/{each}/smaps_rollup") as file:
+                for line in file:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
+            continue
+    return {"processes": len(pids), "rss_mib": round(rss / 1024, 1), "pss_mib": round(pss / 1024, 1)}
+
+
+def mode(invocations: int, handler: str, client: str = "minlambda", **env: str) -> dict[str, float]:
+    """Throughput with 8 callers and the tree's memory once warm, for one mode."""
+    with Emulator() as emulator:
+        proc = runtime(emulator, handler, client, AWS_LAMBDA_MAX_CONCURRENCY="8", **env)
+        try:
+            with ThreadPoolExecutor(8) as pool:  # warm: every worker up and served once
+                list(pool.map(lambda _: post(emulator, b"{}"), range(16)))
+            started = time.monotonic()
+            with ThreadPoolExecutor(8) as pool:
+                replies = list(pool.map(lambda _: post(emulator, b"{}"), range(invocations)))
+            elapsed = time.monotonic() - started
+            memory = memory_mib(proc.pid)
+        finally:
+            for pid in reversed(_tree(proc.pid)):
+                try:
+                    os.kill(pid, 9)
+                except ProcessLookupError:
+                    pass
+            proc.wait()
+    assert all(json.loads(r) == {"ok": True} for r in replies), replies[:3]
+    return {"per_s": round(invocations / elapsed, 1), **memory}
 
 
 def post(emulator: Emulator, body: bytes) -> bytes:
@@ -95,12 +168,21 @@ def main() -> int:
     args = parser.parse_args()
     sequential = throughput(args.invocations)
     concurrent = throughput(args.invocations, AWS_LAMBDA_MAX_CONCURRENCY="8")
+    modes = {
+        "minlambda_processes": mode(args.invocations, "slow_plain.io_sync"),
+        "awslambdaric_fork": mode(args.invocations, "slow_plain.io_sync", "awslambdaric"),
+        "minlambda_threads": mode(
+            args.invocations, "slow_plain.io_sync", MINLAMBDA_CONCURRENCY="threads"
+        ),
+        "minlambda_tasks": mode(args.invocations, "slow_apps.io_bound"),
+    }
     result = {
         "io_bound_50ms": {
             "sequential_per_s": round(sequential, 1),
             "max_concurrency_8_per_s": round(concurrent, 1),
             "ratio": round(concurrent / sequential, 2),
         },
+        "managed_instances_n8_50ms_io": modes,
         "streaming_5x100ms": first_byte(10),
     }
     print(json.dumps(result, indent=1))
