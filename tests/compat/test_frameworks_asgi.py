@@ -7,7 +7,6 @@ loop in whichever thread runs the handler."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from compat.frameworks.checks import (  # noqa: E402
     assert_same_http,
     body_json,
     check_four_at_once,
+    check_logged_traceback,
     http_response,
 )
 from compat.frameworks.http_events import SOURCES, http_event  # noqa: E402
@@ -137,37 +137,13 @@ def test_lambda_context_in_the_asgi_scope(apps, source):
     }  # fmt: skip
 
 
-def _record_of(stdout: str, request_id: str) -> str:
-    """The log record (text format, a traceback over several lines) of one request."""
-    records = re.split(r"(?=\[[A-Z]+\]\t\d{4}-\d\d-\d\dT)", stdout)
-    (record,) = [r for r in records if f"\t{request_id}\t" in r]
-    return record
-
-
 def test_unhandled_exception_is_logged_with_the_request_id(apps):
     event = http_event("apigw-v2", "GET", "/boom")
     ric, ml = apps.both(FASTAPI)
-    records = {}
-    for server in (ric, ml):
-        result = server.invoke(event)
-        assert http_response(result, server.runtime)["statusCode"] == 500
-        # Mangum's error record, with the traceback, through the runtime's root handler
-        record = records[server.runtime] = _record_of(server.stdout, result.request_id)
-        first, *rest = record.split("\n")
-        level, _, request_id, message = first.split("\t")
-        assert (level, request_id) == ("[ERROR]", result.request_id)
-        assert message == "An error occurred running the application."
-        assert rest[0] == "Traceback (most recent call last):"
-    # The difference: awslambdaric's text format ends in "\n" before the traceback is
-    # appended, so a record with a traceback has no newline at its end and the next
-    # record starts on its last line (on stdout; inside Lambda the telemetry frames
-    # keep records apart); minlambda ends every record with a newline.
-    last = "RuntimeError: the kitchen is on fire"
-    assert records["awslambdaric"].endswith(f"\n{last}")
-    assert records["minlambda"].endswith(f"\n{last}\n")
-    glued = f"{last}[ERROR]\t"
-    assert glued in ric.stdout and glued not in ml.stdout
-    assert records["awslambdaric"].split("\n")[1:] == records["minlambda"].split("\n")[1:-1]
+    check_logged_traceback(
+        ric, ml, event, "An error occurred running the application.",
+        "RuntimeError: the kitchen is on fire",
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("handler", [FASTAPI, STARLETTE], ids=["fastapi", "starlette"])

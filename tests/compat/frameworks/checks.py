@@ -86,6 +86,43 @@ def local_runtime(handler: Any) -> Iterator[LocalRuntime]:
         runtime.close()
 
 
+def record_of(stdout: str, request_id: str) -> str:
+    """The log record (text format, a traceback over several lines) of one request."""
+    records = re.split(r"(?=\[[A-Z]+\]\t\d{4}-\d\d-\d\dT)", stdout)
+    (record,) = [r for r in records if f"\t{request_id}\t" in r]
+    return record
+
+
+def check_logged_traceback(
+    ric: Server, ml: Server, event: dict[str, Any], message: str, last: str
+) -> None:
+    """`event` makes the app log `message` with a traceback ending in `last` (and
+    answer 500): the same record under both runtimes, with the request id, but for
+    the newline at its end.
+
+    The difference: awslambdaric's text format ends in "\\n" before the traceback is
+    appended, so a record with a traceback has no newline at its end and the next
+    record starts on its last line (on stdout; inside Lambda the telemetry frames
+    keep records apart); minlambda ends every record with a newline."""
+    records = {}
+    for server in (ric, ml):
+        result = server.invoke(event)
+        assert http_response(result, server.runtime)["statusCode"] == 500
+        record = records[server.runtime] = record_of(server.stdout, result.request_id)
+        first, *rest = record.split("\n")
+        level, _, request_id, logged = first.split("\t")
+        assert (level, request_id, logged) == ("[ERROR]", result.request_id, message)
+        assert rest[0] == "Traceback (most recent call last):"
+    assert records[RIC].endswith(f"\n{last}")
+    assert records[ML].endswith(f"\n{last}\n")
+    for _ in range(2):  # a second record, after the one with the traceback
+        ric.invoke(event)
+        ml.invoke(event)
+    glued = f"{last}[ERROR]\t"
+    assert glued in ric.stdout and glued not in ml.stdout
+    assert records[RIC].split("\n")[1:] == records[ML].split("\n")[1:-1]
+
+
 # -- four at once ----------------------------------------------------------------------
 
 SlowEvent = Callable[[int, str], dict[str, Any]]  # (i, batch) -> the event of /slow/{i}
