@@ -24,6 +24,7 @@ from compat.frameworks.checks import (  # noqa: E402
     assert_same_http,
     body_json,
     check_four_at_once,
+    check_threads_share_the_app,
     http_response,
 )
 from compat.frameworks.http_events import http_event  # noqa: E402
@@ -294,3 +295,10 @@ def test_four_at_once_resolvers_share_nothing(handler, source, tmp_path):
         return http_event(source, "GET", f"/slow/{i}", query={"batch": [batch]})
 
     check_four_at_once(handler, slow, tmp_path)
+
+
+def test_threads_mode_would_share_the_resolver(tmp_path):
+    def slow(i: int, batch: str) -> dict[str, Any]:
+        return http_event("apigw-v1", "GET", f"/slow/{i}", query={"batch": [batch]})
+
+    check_threads_share_the_app(REST, slow, tmp_path)

@@ -47,7 +47,8 @@ def assert_same_http(theirs: dict[str, Any], ours: dict[str, Any], where: str = 
 
 
 def body_json(response: dict[str, Any]) -> Any:
-    assert response["isBase64Encoded"] is False
+    """The JSON body of a response (Chalice's have no isBase64Encoded field)."""
+    assert response.get("isBase64Encoded", False) is False
     return json.loads(response["body"])
 
 
@@ -128,11 +129,16 @@ def check_logged_traceback(
 SlowEvent = Callable[[int, str], dict[str, Any]]  # (i, batch) -> the event of /slow/{i}
 
 
-def _serve_four(runtime: str, handler: str, slow_event: SlowEvent, rendezvous: Path):
+def serve_four(
+    runtime: str, handler: str, slow_event: SlowEvent, rendezvous: Path, **env: str
+) -> tuple[list[InvokeResult], str]:
+    """Four `/slow/{i}` requests at once to `handler` served with
+    AWS_LAMBDA_MAX_CONCURRENCY=4 (and `env`): the results in order, and stdout."""
+    rendezvous.mkdir(exist_ok=True)
     batch = uuid.uuid4().hex[:12]
     events = [slow_event(i, batch) for i in range(4)]
     with Server(
-        runtime, handler, AWS_LAMBDA_MAX_CONCURRENCY="4", COMPAT_RENDEZVOUS=str(rendezvous)
+        runtime, handler, AWS_LAMBDA_MAX_CONCURRENCY="4", COMPAT_RENDEZVOUS=str(rendezvous), **env
     ) as server:
         results = server.invoke_all(events)
         stdout = server.stdout
@@ -149,9 +155,8 @@ def check_four_at_once(
     id. Returns the responses, by runtime."""
     with ThreadPoolExecutor(2) as pool:
         futures = {
-            runtime: pool.submit(_serve_four, runtime, handler, slow_event, tmp_path / runtime)
+            runtime: pool.submit(serve_four, runtime, handler, slow_event, tmp_path / runtime)
             for runtime in (RIC, ML)
-            if not (tmp_path / runtime).mkdir()
         }
         served = {runtime: future.result() for runtime, future in futures.items()}
     responses = {}
@@ -176,6 +181,21 @@ def check_four_at_once(
     for theirs, ours in zip(responses[RIC], responses[ML], strict=True):
         assert _without_ids(ours) == _without_ids(theirs)
     return responses
+
+
+def check_threads_share_the_app(handler: str, slow_event: SlowEvent, tmp_path: Path) -> None:
+    """What processes mode is for: the same four requests in minlambda's opt-in
+    threads mode (MINLAMBDA_CONCURRENCY=threads) run at once in one process, and an
+    app that keeps the current request in a global gives all four the last one's."""
+    results, _ = serve_four(ML, handler, slow_event, tmp_path, MINLAMBDA_CONCURRENCY="threads")
+    replies = [body_json(http_response(result, "threads")) for result in results]
+    assert [reply["met"] for reply in replies] == [4] * 4
+    assert len({reply["pid"] for reply in replies}) == 1
+    assert [reply["i"] for reply in replies] == [0, 1, 2, 3]  # the route's own argument
+    # but the request and context the app holds: one for all four
+    assert len({reply["path"] for reply in replies}) == 1, replies
+    assert len({reply["request_id"] for reply in replies}) == 1, replies
+    assert replies[0]["request_id"] in {result.request_id for result in results}
 
 
 def assert_logged_once(runtime: str, stdout: str, message: str, request_id: str) -> None:
