@@ -30,6 +30,7 @@ from compat.harness import FUNCTION, cli_invoke  # noqa: E402
 FASTAPI = "compat.frameworks.asgi_apps.fastapi_handler"
 STARLETTE = "compat.frameworks.asgi_apps.starlette_handler"
 HANDLERS = {FASTAPI: asgi_apps.fastapi_handler, STARLETTE: asgi_apps.starlette_handler}
+NAMES = {FASTAPI: "fastapi", STARLETTE: "starlette"}
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
@@ -59,7 +60,7 @@ STARLETTE_ROUTES: list[tuple[str, str, str, dict[str, Any], int, str, Any]] = [
 ]  # fmt: skip
 
 CASES = [
-    pytest.param(handler, source, route, id=f"{handler.split('_')[-2]}-{source}-{route[0]}")
+    pytest.param(handler, source, route, id=f"{NAMES[handler]}-{source}-{route[0]}")
     for handler, routes in ((FASTAPI, FASTAPI_ROUTES), (STARLETTE, STARLETTE_ROUTES))
     for source in SOURCES
     for route in routes
