@@ -7,6 +7,7 @@ loop in whichever thread runs the handler."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pytest
@@ -15,7 +16,6 @@ pytest.importorskip("mangum")
 pytest.importorskip("fastapi")
 pytest.importorskip("starlette")
 
-from compat.frameworks import asgi_apps  # noqa: E402
 from compat.frameworks.checks import (  # noqa: E402
     Apps,
     assert_same_http,
@@ -26,6 +26,13 @@ from compat.frameworks.checks import (  # noqa: E402
 )
 from compat.frameworks.http_events import SOURCES, http_event  # noqa: E402
 from compat.harness import FUNCTION, cli_invoke  # noqa: E402
+
+with warnings.catch_warnings():
+    # Mangum() calls asyncio.get_event_loop() when the app module is imported: from
+    # Python 3.12 that warns when it has to create the loop (this is pytest's main
+    # thread, with no loop of its own)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from compat.frameworks import asgi_apps
 
 FASTAPI = "compat.frameworks.asgi_apps.fastapi_handler"
 STARLETTE = "compat.frameworks.asgi_apps.starlette_handler"

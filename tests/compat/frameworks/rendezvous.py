@@ -15,7 +15,7 @@ from pathlib import Path
 PARTIES = 4
 
 
-def meet(batch: str | None, who: str, *, timeout: float = 5.0) -> int:
+def meet(batch: str | None, who: str, *, timeout: float = 15.0) -> int:
     """How many of the batch had arrived when this one left (PARTIES, or fewer after
     `timeout`); 0 without a batch (a plain call, no one to meet)."""
     if not batch:
