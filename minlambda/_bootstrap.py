@@ -263,6 +263,24 @@ def _serve(
         raise SystemExit(130) from None
 
 
+def _whole_lines() -> None:
+    """A worker's stdout and stderr write each line in one piece (one write up to the
+    pipe's atomic size): the workers often share one pipe, and a print's text and its
+    newline written apart would interleave with the other workers' lines."""
+    import io
+
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = getattr(sys, name)
+        try:
+            stream.flush()
+        except (AttributeError, ValueError, OSError):
+            continue
+        binary = io.BufferedWriter(io.FileIO(fd, "w", closefd=False))
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        errors = getattr(stream, "errors", None) or "backslashreplace"
+        setattr(sys, name, io.TextIOWrapper(binary, encoding, errors, line_buffering=True))
+
+
 def _worker(
     address: str,
     load: Callable[[], Handler],
@@ -275,6 +293,7 @@ def _worker(
     from minlambda._supervisor import FATAL, PROCESSES, SELF_SERVING
 
     redirect_output()
+    _whole_lines()
     configure(json_logs=True)
     api = RuntimeAPI(address)
     try:

@@ -107,7 +107,10 @@ def install_shutdown(loop_of: Callable[[], Any], warn: Callable[[str], None]) ->
         threading.Thread(target=run, name="minlambda-shutdown", daemon=True).start()
         if not done.wait(SHUTDOWN_BUDGET):
             warn(f"the shutdown hooks did not finish within {SHUTDOWN_BUDGET * 1000:.0f} ms")
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()
+        except RuntimeError:  # the signal came in the middle of a write to stdout
+            pass
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, on_sigterm)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -37,6 +38,15 @@ class Served:
             [sys.executable, "-m", "minlambda", target], env=environ, cwd=APPS,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
+        # read as the platform does, all along: a worker blocks on a full pipe
+        self._out: list[bytes] = []
+        self._err: list[bytes] = []
+        self._readers = [
+            threading.Thread(target=_drain, args=(pipe, into), daemon=True)
+            for pipe, into in ((self.popen.stdout, self._out), (self.popen.stderr, self._err))
+        ]
+        for reader in self._readers:
+            reader.start()
 
     def invoke_all(self, events: list[Any]) -> list[Any]:
         with ThreadPoolExecutor(len(events)) as pool:
@@ -44,10 +54,12 @@ class Served:
 
     def wait(self, timeout: float = 20) -> tuple[int, str, str]:
         try:
-            out, err = self.popen.communicate(timeout=timeout)
+            self.popen.wait(timeout)
+            for reader in self._readers:
+                reader.join(timeout)
         finally:
             self.emulator.close()
-        return self.popen.returncode, out.decode(), err.decode()
+        return self.popen.returncode, b"".join(self._out).decode(), b"".join(self._err).decode()
 
     def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str, str]:
         self.popen.send_signal(signum)
@@ -59,8 +71,16 @@ class Served:
     def __exit__(self, *exc: object) -> None:
         if self.popen.poll() is None:
             self.popen.kill()
-            self.popen.communicate()
+            self.popen.wait()
+        for reader in self._readers:
+            reader.join(10)
         self.emulator.close()
+
+
+def _drain(pipe: Any, into: list[bytes]) -> None:
+    with pipe:
+        while data := pipe.read1(65536):
+            into.append(data)
 
 
 def _overlap(replies: list[dict[str, Any]]) -> bool:
@@ -96,6 +116,19 @@ def test_concurrent_callers_each_get_their_own_answer():
     hooks = [line for line in out.splitlines() if line.startswith("shutdown hook ran in")]
     assert sorted(hooks) == sorted(f"shutdown hook ran in {r['pid']}" for r in replies)
     assert err == ""
+
+
+def test_lines_of_concurrent_workers_never_interleave():
+    # PYTHONUNBUFFERED (set in many containers) makes every write a system call
+    with Served("procs_app.route", PYTHONUNBUFFERED="1") as served:
+        results = served.invoke_all([{"path": "/c", "chatter": 300}] * 4)
+        code, out, err = served.stop()
+    assert all(r.ok for r in results) and code == 0
+    chatter = [line for line in out.splitlines() if "chatter" in line]
+    assert len(chatter) == 1200
+    assert all(re.fullmatch(r"chatter \d+ \d{4} x{200}", line) for line in chatter), [
+        line for line in chatter if not re.fullmatch(r"chatter \d+ \d{4} x{200}", line)
+    ][:3]
 
 
 def test_an_import_error_is_posted_once_and_the_runtime_exits():

@@ -19,6 +19,8 @@ def route(event, context):
     if event.get("die"):
         os.kill(os.getpid(), signal.SIGKILL)
     time.sleep(event.get("sleep", 0))
+    for i in range(event.get("chatter", 0)):
+        print(f"chatter {os.getpid()} {i:04d} " + "x" * 200)
     logger.warning("served %s", CURRENT["path"])
     return {
         "path": CURRENT["path"],
