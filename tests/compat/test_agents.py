@@ -1,0 +1,288 @@
+"""Monitoring agents under `python -m awslambdaric` and `python -m minlambda`, side by
+side (apps in tests/compat/agentapps/), each reporting to a local sink on real
+sockets:
+
+- Sentry's AwsLambdaIntegration, which hooks the runtime (awslambdaric's bootstrap,
+  minlambda's stand-in minlambda._agents): an error event and a transaction per
+  invocation, already at the sink when the invoker has the result (the agent
+  flushes before the runtime posts);
+- Sentry's ChaliceIntegration, which hooks Chalice's view dispatch;
+- OpenTelemetry's AwsLambdaInstrumentor, which wraps the function _HANDLER names:
+  one SERVER span per invocation with its request id and function ARN;
+- aws-xray-sdk's patch_all(): subsegments sent to a UDP "daemon", in the trace and
+  under the parent of their invocation (a sampled Lambda-Runtime-Trace-Id, served
+  by tests/fakeapi.py since the emulator's trace ids are never sampled);
+- datadog-lambda's handler (DD_LAMBDA_HANDLER), flushing to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakeapi import Event, FakeAPI
+
+from compat.agentapps.sinks import PlainHTTP, SentrySink, UDPSink
+from compat.harness import ARN, FUNCTION, ML, RUNTIMES, TESTS, Server, lambda_env
+from minlambda.testing import Emulator
+
+APPS = "compat.agentapps"
+REGION, ACCOUNT = "us-east-1", "012345678912"
+
+
+@pytest.fixture
+def sentry_sink() -> Iterator[SentrySink]:
+    sink = SentrySink()
+    yield sink
+    sink.close()
+
+
+def _frames(event: dict[str, Any]) -> list[dict[str, Any]]:
+    return event["exception"]["values"][-1]["stacktrace"]["frames"]
+
+
+# -- Sentry --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_sentry_aws_lambda_reports_an_error_before_the_result(runtime, sentry_sink):
+    pytest.importorskip("sentry_sdk")
+    with Server(runtime, f"{APPS}.sentry_app.handler", SENTRY_DSN=sentry_sink.dsn) as server:
+        failed = server.invoke({"fail": "o-1"})
+        # no waiting: the integration flushes before the runtime posts the error
+        events = sentry_sink.of_type("event")
+        ok = server.invoke({})
+        transactions = sentry_sink.of_type("transaction")
+        log = server.stderr
+    assert failed.error_type == "ValueError", log
+    assert len(events) == 1, (log, sentry_sink.items)
+    event = events[0]
+    exception = event["exception"]["values"][-1]
+    assert (exception["type"], exception["value"]) == ("ValueError", "order o-1 failed")
+    assert exception["mechanism"] == {"type": "aws_lambda", "handled": False}
+    assert _frames(event)[-1]["function"] == "handler"
+    assert _frames(event)[-1]["module"] == f"{APPS}.sentry_app"
+    info = event["extra"]["lambda"]
+    assert info["aws_request_id"] == failed.request_id
+    assert info["function_name"] == FUNCTION
+    assert info["function_version"] == "$LATEST"
+    assert info["invoked_function_arn"] == ARN
+    assert 0 < info["remaining_time_in_millis"] <= 30_000
+    assert event["extra"]["cloudwatch logs"]["log_group"] == f"/aws/lambda/{FUNCTION}"
+    assert event["tags"]["aws_region"] == REGION
+    assert event["transaction"] == FUNCTION
+    # a transaction for each invocation, the failed one's and the good one's
+    assert ok.json() == {"request_id": ok.request_id}
+    assert [t["transaction"] for t in transactions] == [FUNCTION, FUNCTION]
+    assert {t["contexts"]["trace"]["op"] for t in transactions} == {"function.aws"}
+    assert [t["contexts"]["trace"]["trace_id"] for t in transactions][0] == (
+        event["contexts"]["trace"]["trace_id"]
+    )
+
+
+def test_sentry_aws_lambda_wraps_handlers_awslambdaric_cannot_call(sentry_sink):
+    """minlambda also serves `(event)` and `async def` handlers: the integration
+    sees the first's exception, and what the second captures is flushed before the
+    result is posted."""
+    pytest.importorskip("sentry_sdk")
+    with Server(ML, f"{APPS}.sentry_app.one_argument", SENTRY_DSN=sentry_sink.dsn) as server:
+        failed = server.invoke({"fail": "missing"})
+        events = sentry_sink.of_type("event")
+        log = server.stderr
+    assert failed.error_type == "KeyError", log
+    assert [e["exception"]["values"][-1]["type"] for e in events] == ["KeyError"]
+    assert events[0]["extra"]["lambda"]["aws_request_id"] == failed.request_id
+    with Server(ML, f"{APPS}.sentry_app.async_handler", SENTRY_DSN=sentry_sink.dsn) as server:
+        result = server.invoke({})
+        messages = [e.get("message") for e in sentry_sink.of_type("event")]
+        log = server.stderr
+    assert result.json() == {"request_id": result.request_id}, log
+    assert f"async {result.request_id}" in messages
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_sentry_chalice_reports_a_view_error(runtime, sentry_sink):
+    pytest.importorskip("sentry_sdk")
+    pytest.importorskip("chalice")
+    from compat.frameworks.http_events import http_event
+
+    with Server(runtime, f"{APPS}.sentry_chalice_app.app", SENTRY_DSN=sentry_sink.dsn) as server:
+        good = server.invoke(http_event("apigw-v1", "GET", "/ok", resource="/ok"))
+        assert sentry_sink.of_type("event") == []
+        bad = server.invoke(http_event("apigw-v1", "GET", "/boom", resource="/boom"))
+        events = sentry_sink.of_type("event")  # the integration flushes in the view
+        log = server.stderr
+    assert good.json()["statusCode"] == 200, log
+    assert bad.json()["statusCode"] == 500
+    assert len(events) == 1, sentry_sink.items
+    exception = events[0]["exception"]["values"][-1]
+    assert (exception["type"], exception["value"]) == ("RuntimeError", "the chalice is empty")
+    assert exception["mechanism"]["type"] == "chalice"
+    assert events[0]["extra"]["lambda"]["aws_request_id"] == bad.request_id
+    assert events[0]["extra"]["lambda"]["invoked_function_arn"] == ARN
+
+
+# -- OpenTelemetry -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_opentelemetry_one_span_per_invocation(runtime, tmp_path):
+    pytest.importorskip("opentelemetry.instrumentation.aws_lambda")
+    spans_file = tmp_path / "spans.jsonl"
+    with Server(runtime, f"{APPS}.otel_app.handler", OTEL_SPANS_FILE=str(spans_file)) as server:
+        ok = server.invoke({})
+        failed = server.invoke({"fail": True})
+        # the instrumentor flushes before it returns: the spans are written already
+        spans = [json.loads(line) for line in spans_file.read_text().splitlines()]
+        log = server.stderr
+    assert ok.json() == {"request_id": ok.request_id}, log
+    assert failed.error_type == "RuntimeError"
+    assert [span["attributes"]["faas.invocation_id"] for span in spans] == [
+        ok.request_id,
+        failed.request_id,
+    ]
+    for span in spans:
+        assert (span["name"], span["kind"]) == (FUNCTION, "SERVER")
+        assert span["attributes"]["cloud.resource_id"] == ARN
+        assert span["attributes"]["cloud.account.id"] == ACCOUNT
+    assert [span["status"] for span in spans] == ["UNSET", "ERROR"]
+    assert [span["events"] for span in spans] == [[], ["exception"]]
+    assert spans[0]["trace_id"] != spans[1]["trace_id"]
+
+
+# -- AWS X-Ray -----------------------------------------------------------------------
+
+
+def _trace_header() -> tuple[str, str, str]:
+    root = f"1-5759e988-{os.urandom(12).hex()}"
+    parent = os.urandom(8).hex()
+    return f"Root={root};Parent={parent};Sampled=1", root, parent
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_xray_subsegments_belong_to_their_invocation(runtime):
+    pytest.importorskip("aws_xray_sdk")
+    pytest.importorskip("requests")
+    headers = [_trace_header() for _ in range(2)]
+    script = [Event({"order": f"o-{n}"}, trace_id=h[0]) for n, h in enumerate(headers)]
+    daemon, target = UDPSink(), PlainHTTP()
+    handler = f"{APPS}.xray_app.handler"
+    with FakeAPI(script) as api:
+        env = lambda_env(
+            AWS_LAMBDA_RUNTIME_API=api.address,
+            _HANDLER=handler,
+            AWS_XRAY_DAEMON_ADDRESS=daemon.address,
+            XRAY_TARGET_URL=target.url,
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", runtime, handler], env=env, cwd=TESTS,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            results = api.wait_results(2, timeout=30)
+            documents = daemon.wait(4)
+        finally:
+            proc.kill()
+            _, err = proc.communicate(timeout=10)
+            daemon.close()
+            target.close()
+    assert [r.target.rsplit("/", 1)[1] for r in results] == ["response"] * 2, err.decode()
+    for result, (_, root, parent) in zip(results, headers, strict=True):
+        assert result.json() == {"trace_id": root, "parent_id": parent}
+    by_trace = {root: [] for _, root, _ in headers}
+    for document in documents:
+        assert document["type"] == "subsegment"
+        by_trace[document["trace_id"]].append(document)
+    for _, root, parent in headers:
+        names = sorted((d["name"], d.get("namespace")) for d in by_trace[root])
+        assert names == [("127.0.0.1", "remote"), ("work", "local")], documents
+        assert {d["parent_id"] for d in by_trace[root]} == {parent}
+
+
+# -- Datadog -------------------------------------------------------------------------
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    found = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                found.append(json.loads(line))
+            except ValueError:
+                pass
+    return found
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_datadog_handler_metrics_and_traces_to_stdout(runtime):
+    pytest.importorskip("datadog_lambda")
+    with Server(
+        runtime,
+        "datadog_lambda.handler.handler",
+        DD_LAMBDA_HANDLER=f"{APPS}.datadog_app.handler",
+        DD_FLUSH_TO_LOG="true",
+    ) as server:
+        ok = server.invoke({"count": 3, "order": "o-1"})
+        failed = server.invoke({"count": 1, "order": "o-2", "fail": True})
+        lines = _json_lines(server.stdout)
+        log = server.stderr
+    assert ok.json() == {"request_id": ok.request_id}, log
+    assert failed.error_type == "RuntimeError"
+    metrics = [line for line in lines if "m" in line]
+    orders = [(m["v"], m["t"][0]) for m in metrics if m["m"] == "compat.orders"]
+    assert orders == [(3, "order:o-1"), (1, "order:o-2")]
+    enhanced = {m["m"]: m for m in metrics if m["m"].startswith("aws.lambda.enhanced.")}
+    assert {"aws.lambda.enhanced.invocations", "aws.lambda.enhanced.errors"} <= set(enhanced)
+    tags = enhanced["aws.lambda.enhanced.invocations"]["t"]
+    assert {f"functionname:{FUNCTION}", f"region:{REGION}", f"account_id:{ACCOUNT}"} <= set(tags)
+    spans = [span for line in lines for trace in line.get("traces", []) for span in trace]
+    lambda_spans = [span for span in spans if span["name"] == "aws.lambda"]
+    assert [span["meta"]["request_id"] for span in lambda_spans] == [
+        ok.request_id,
+        failed.request_id,
+    ]
+    assert {span["meta"]["function_arn"] for span in lambda_spans} == {ARN}
+    assert [span["error"] for span in lambda_spans] == [0, 1]
+
+
+def _serve_script(script: Path, **env: str) -> tuple[Any, str]:
+    """`python SCRIPT` (which calls serve()) against an Emulator: one failing call."""
+    with Emulator(function_name=FUNCTION, timeout=30) as emulator:
+        proc = subprocess.Popen(
+            [sys.executable, str(script)],
+            env=lambda_env(AWS_LAMBDA_RUNTIME_API=emulator.runtime_api, **env),
+            cwd=TESTS, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            result = emulator.invoke({})
+        finally:
+            proc.kill()
+            _, err = proc.communicate(timeout=10)
+    return result, err.decode()
+
+
+def test_sentry_under_serve_in_a_script_says_the_integration_is_off(sentry_sink):
+    """serve() in a script run as __main__: there is no runtime module for the
+    integration to hook, so it turns itself off; minlambda says so, once, with
+    the way out."""
+    pytest.importorskip("sentry_sdk")
+    script = Path(__file__).parent / "agentapps" / "sentry_script.py"
+    result, err = _serve_script(script, SENTRY_DSN=sentry_sink.dsn, SENTRY_SCRIPT_HANDLER="failing")
+    assert result.error_type == "ValueError", err
+    assert sentry_sink.of_type("event") == []
+    assert err.count("AwsLambdaIntegration is disabled") == 1, err
+    assert "sentry_sdk.integrations.serverless.serverless_function" in err
+    result, err = _serve_script(
+        script, SENTRY_DSN=sentry_sink.dsn, SENTRY_SCRIPT_HANDLER="failing_wrapped"
+    )
+    assert result.error_type == "ValueError", err
+    events = sentry_sink.of_type("event")
+    assert [e["exception"]["values"][-1]["value"] for e in events] == [
+        "seen by serverless_function"
+    ]
