@@ -150,10 +150,22 @@ def init_failed(error_type: str, message: str, stack: list[str]) -> None:
     if LambdaRuntimeClient.post_init_error is _POST_INIT_ERROR:
         return
     error = {"errorMessage": message, "errorType": error_type, "stackTrace": stack}
-    try:
-        LambdaRuntimeClient().post_init_error(error)
-    except Exception as exc:  # the init error is what must get out
-        sys.stderr.write(f"minlambda: an agent's post_init_error failed: {exc!r}\n")
+
+    def post() -> None:
+        try:
+            LambdaRuntimeClient().post_init_error(error)
+        except Exception as exc:  # the init error is what must get out
+            sys.stderr.write(f"minlambda: an agent's post_init_error failed: {exc!r}\n")
+
+    # in a thread of its own, where no exception is being handled: the caller may be
+    # in an `except RuntimeFault` block, and Sentry reports sys.exc_info() when there
+    # is one (ours, not the user's) and the error JSON it is given otherwise, which
+    # is what awslambdaric gets it to do
+    import threading
+
+    thread = threading.Thread(target=post, name="minlambda-init-error")
+    thread.start()
+    thread.join()
 
 
 def _two_arguments(call: Callable[..., Any], arity: int) -> Callable[[Any, Any], Any]:

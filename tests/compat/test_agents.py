@@ -286,3 +286,21 @@ def test_sentry_under_serve_in_a_script_says_the_integration_is_off(sentry_sink)
     assert [e["exception"]["values"][-1]["value"] for e in events] == [
         "seen by serverless_function"
     ]
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_sentry_aws_lambda_reports_an_init_error(runtime, sentry_sink):
+    pytest.importorskip("sentry_sdk")
+    with Server(
+        runtime, f"{APPS}.sentry_init_error_app.handler", SENTRY_DSN=sentry_sink.dsn
+    ) as server:
+        result = server.invoke({})
+        server.proc.wait(10)  # init failed: the runtime exits, Sentry flushing at exit
+        log = server.stderr
+    assert result.status == 502, log
+    events = sentry_sink.wait("event", 1)
+    assert len(events) == 1, (log, sentry_sink.items)
+    exception = events[0]["exception"]["values"][-1]
+    assert exception["type"] == "RuntimeError"
+    assert exception["value"] == "the configuration is missing"
+    assert exception["mechanism"] == {"type": "aws_lambda", "handled": False}
