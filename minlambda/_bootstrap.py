@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from minlambda import _errors
+from minlambda import _agents, _errors
 from minlambda._errors import InvalidSchemaError, RuntimeFault
 from minlambda._handler import Handler, handler_for, registered, select, wrapper_of
 from minlambda._http import ProtocolError
@@ -171,6 +171,7 @@ def fail_init(api: RuntimeAPI | None, fault: RuntimeFault, *, worker: bool = Fal
     """Log an init error, post it to /runtime/init/error and exit 1. A worker of
     processes mode takes the platform's 403 silently: another worker posted first."""
     log_error(fault.error_type, fault.message, fault.stack)
+    _agents.init_failed(fault.error_type, fault.message, fault.stack)
     if api is not None:
         body = _errors.payload(fault.error_type, fault.message, "", fault.stack, fault.details)
         if worker:
@@ -221,7 +222,7 @@ def run_lambda(address: str, load: Callable[[], Handler]) -> NoReturn:
         handler = load()
     except RuntimeFault as fault:
         fail_init(api, fault)
-    _serve(api, address, handler, count)
+    _serve(api, address, _agents.attach(handler), count)
 
 
 def _unbuffer() -> None:
@@ -300,6 +301,7 @@ def _worker(
         handler = load()
     except RuntimeFault as fault:
         fail_init(api, fault, worker=True)
+    handler = _agents.attach(handler)
     mode = concurrency_from_env() or handler.mode
 
     def fatal(message: str) -> NoReturn:

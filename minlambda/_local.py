@@ -11,6 +11,7 @@ import os
 import sys
 from typing import NoReturn
 
+from minlambda import _agents
 from minlambda._bootstrap import load_handler, prepare_sys_path
 from minlambda._emulator import Emulator
 from minlambda._errors import RuntimeFault, payload
@@ -152,7 +153,7 @@ def serve_local_target(
     except RuntimeFault as fault:
         log_error(fault.error_type, fault.message, fault.stack)
         raise SystemExit(1) from None
-    serve_local(handler, host=host, port=port, timeout=timeout, target=target)
+    serve_local(_agents.attach(handler), host=host, port=port, timeout=timeout, target=target)
 
 
 def invoke_once(target: str, event: bytes, *, timeout: float | None = None) -> int:
@@ -174,7 +175,7 @@ def invoke_once(target: str, event: bytes, *, timeout: float | None = None) -> i
                 payload(fault.error_type, fault.message, "", fault.stack, fault.details),
             )
             return 2
-        with LocalRuntime(handler, timeout=timeout) as runtime:
+        with LocalRuntime(_agents.attach(handler), timeout=timeout) as runtime:
             result = runtime.invoke(event)
         sys.stdout.flush()
         _write(real_stdout, result.payload)
