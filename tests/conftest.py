@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 from fakeapi import Event, FakeAPI
 
+from minlambda import _handler
 from minlambda._context import FunctionInfo
 from minlambda._handler import Handler, handler_for
 from minlambda._loop import Runner
 from minlambda._runtime_api import RuntimeAPI
 
 APPS = Path(__file__).parent / "apps"
+CLIAPPS = Path(__file__).resolve().parent / "cliapps"
 ROOT = Path(__file__).parent.parent
 _SCRUB = ("AWS_LAMBDA_", "_HANDLER", "_X_AMZN_TRACE_ID", "LAMBDA_TASK_ROOT", "_LAMBDA_", "MINLAMBDA_")
 
@@ -142,3 +144,28 @@ def fresh_http_caches(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for name in ("_NAME_CACHE", "_TEXT_NAMES", "_STATUS_LINES"):
         monkeypatch.setattr(_http, name, {})
+
+
+@pytest.fixture
+def isolated_cliapps(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No AWS_LAMBDA_* settings from outside; tests/cliapps importable; the handler
+    registry, the imported cliapps modules and _X_AMZN_TRACE_ID (which the runtime
+    loop writes into os.environ) put back afterwards. For a whole test module:
+    `pytestmark = pytest.mark.usefixtures("isolated_cliapps")`."""
+    for key in list(os.environ):
+        if key.startswith(_SCRUB) and key != "_X_AMZN_TRACE_ID":
+            monkeypatch.delenv(key)
+    trace = os.environ.get("_X_AMZN_TRACE_ID")
+    monkeypatch.syspath_prepend(str(CLIAPPS))
+    registry = dict(_handler._REGISTRY)
+    modules = set(sys.modules)
+    yield
+    _handler._REGISTRY.clear()
+    _handler._REGISTRY.update(registry)
+    for name in set(sys.modules) - modules:
+        if str(getattr(sys.modules[name], "__file__", None) or "").startswith(str(CLIAPPS)):
+            del sys.modules[name]
+    if trace is None:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    else:
+        os.environ["_X_AMZN_TRACE_ID"] = trace

@@ -31,7 +31,6 @@ from typing import Any
 import pytest
 from cliapps import emu_app
 
-from minlambda import _handler
 from minlambda.testing import Emulator, InvokeResult, LocalRuntime
 
 HERE = Path(__file__).resolve().parent
@@ -105,28 +104,7 @@ def api_error(message: str, error_type: str) -> dict[str, str]:
     return {"errorMessage": message, "errorType": error_type}
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No AWS_LAMBDA_* settings from outside; tests/cliapps importable; the handler
-    registry, the imported cliapps modules and _X_AMZN_TRACE_ID (which the runtime
-    loop writes into os.environ) put back afterwards."""
-    for key in list(os.environ):
-        if key.startswith(_SCRUB) and key != "_X_AMZN_TRACE_ID":
-            monkeypatch.delenv(key)
-    trace = os.environ.get("_X_AMZN_TRACE_ID")
-    monkeypatch.syspath_prepend(str(CLIAPPS))
-    registry = dict(_handler._REGISTRY)
-    modules = set(sys.modules)
-    yield
-    _handler._REGISTRY.clear()
-    _handler._REGISTRY.update(registry)
-    for name in set(sys.modules) - modules:
-        if str(getattr(sys.modules[name], "__file__", None) or "").startswith(str(CLIAPPS)):
-            del sys.modules[name]
-    if trace is None:
-        os.environ.pop("_X_AMZN_TRACE_ID", None)
-    else:
-        os.environ["_X_AMZN_TRACE_ID"] = trace
+pytestmark = pytest.mark.usefixtures("isolated_cliapps")  # each test on its own (tests/conftest.py)
 
 
 @pytest.fixture

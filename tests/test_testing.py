@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,27 +48,7 @@ def plain_handler(event, context):  # undecorated, unannotated, as in the offici
     return {"event": event, "request_id": context.aws_request_id}
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No AWS_LAMBDA_* settings from outside; tests/cliapps importable; the handler
-    registry, imported cliapps modules and _X_AMZN_TRACE_ID restored afterwards."""
-    for key in list(os.environ):
-        if key.startswith(_SCRUB) and key != "_X_AMZN_TRACE_ID":
-            monkeypatch.delenv(key)
-    trace = os.environ.get("_X_AMZN_TRACE_ID")
-    monkeypatch.syspath_prepend(str(CLIAPPS))
-    registry = dict(handler_module._REGISTRY)
-    modules = set(sys.modules)
-    yield
-    handler_module._REGISTRY.clear()
-    handler_module._REGISTRY.update(registry)
-    for name in set(sys.modules) - modules:
-        if str(getattr(sys.modules[name], "__file__", None) or "").startswith(str(CLIAPPS)):
-            del sys.modules[name]
-    if trace is None:
-        os.environ.pop("_X_AMZN_TRACE_ID", None)
-    else:
-        os.environ["_X_AMZN_TRACE_ID"] = trace
+pytestmark = pytest.mark.usefixtures("isolated_cliapps")  # each test on its own (tests/conftest.py)
 
 
 def port_refuses(port: int) -> bool:

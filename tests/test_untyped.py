@@ -8,15 +8,15 @@ Emulator with a `python -m minlambda module.function` subprocess."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cliapps import untyped_app, untyped_eager
+from conftest import clean_env
 
 from minlambda import _handler, lambda_handler
 from minlambda.testing import Emulator, LocalRuntime
@@ -24,39 +24,14 @@ from minlambda.testing import Emulator, LocalRuntime
 HERE = Path(__file__).resolve().parent
 CLIAPPS = HERE / "cliapps"
 ROOT = HERE.parent
-_SCRUB = ("AWS_LAMBDA_", "_HANDLER", "_X_AMZN_TRACE_ID", "LAMBDA_TASK_ROOT", "_LAMBDA_", "MINLAMBDA_")
 MODULES = {"untyped_app": untyped_app, "untyped_eager": untyped_eager}
+
+pytestmark = pytest.mark.usefixtures("isolated_cliapps")  # each test on its own (tests/conftest.py)
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-    env["PYTHONPATH"] = str(ROOT)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.update(extra)
-    return env
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No AWS_LAMBDA_* settings from outside; tests/cliapps importable; the handler
-    registry, imported cliapps modules and _X_AMZN_TRACE_ID put back afterwards."""
-    for key in list(os.environ):
-        if key.startswith(_SCRUB) and key != "_X_AMZN_TRACE_ID":
-            monkeypatch.delenv(key)
-    trace = os.environ.get("_X_AMZN_TRACE_ID")
-    monkeypatch.syspath_prepend(str(CLIAPPS))
-    registry = dict(_handler._REGISTRY)
-    modules = set(sys.modules)
-    yield
-    _handler._REGISTRY.clear()
-    _handler._REGISTRY.update(registry)
-    for name in set(sys.modules) - modules:
-        if str(getattr(sys.modules[name], "__file__", None) or "").startswith(str(CLIAPPS)):
-            del sys.modules[name]
-    if trace is None:
-        os.environ.pop("_X_AMZN_TRACE_ID", None)
-    else:
-        os.environ["_X_AMZN_TRACE_ID"] = trace
+    """A clean environment (conftest.clean_env) with only the repository on PYTHONPATH."""
+    return clean_env(PYTHONPATH=str(ROOT), **extra)
 
 
 # -- the ways a handler is served: each runs one event, gives (ok, payload) -------------

@@ -21,11 +21,14 @@ from compat.frameworks.checks import (  # noqa: E402
     assert_same_http,
     body_json,
     check_four_at_once,
+    check_lambda_context,
     check_logged_traceback,
+    check_minlambda_invoke,
+    http_everywhere,
     http_response,
+    slow_requests,
 )
 from compat.frameworks.http_events import SOURCES, http_event  # noqa: E402
-from compat.harness import FUNCTION, cli_invoke  # noqa: E402
 
 with warnings.catch_warnings():
     # Mangum() calls asyncio.get_event_loop() when the app module is imported: from
@@ -91,10 +94,7 @@ def _content_type(response: dict[str, Any]) -> str:
 def test_same_response_under_every_serving_path(apps, handler, source, route):
     _, method, path, options, status, content_type, expected = route
     event = http_event(source, method, path, **options)
-    ric, ml = apps.both(handler)
-    theirs = http_response(ric.invoke(event), "awslambdaric")
-    ours = http_response(ml.invoke(event), "python -m minlambda")
-    local = http_response(apps.local(HANDLERS[handler]).invoke(event), "LocalRuntime")
+    theirs, ours, local = http_everywhere(apps, handler, HANDLERS[handler], event)
     # the app answered the request (under awslambdaric, the reference)
     assert theirs["statusCode"] == status, theirs
     assert _content_type(theirs) == content_type
@@ -124,25 +124,7 @@ def test_cookies_by_source(apps):
 @pytest.mark.parametrize("source", ["apigw-v1", "apigw-v2", "alb"])
 def test_lambda_context_in_the_asgi_scope(apps, source):
     event = http_event(source, "GET", "/context")
-    ric, ml = apps.both(FASTAPI)
-    results = {
-        "awslambdaric": ric.invoke(event),
-        "minlambda": ml.invoke(event),
-        "LocalRuntime": apps.local(asgi_apps.fastapi_handler).invoke(event),
-    }
-    replies = {where: body_json(http_response(r, where)) for where, r in results.items()}
-    for where, reply in replies.items():
-        assert reply.pop("request_id") == results[where].request_id
-    # the one difference: memory_limit_in_mb is the environment's string under
-    # awslambdaric, an int under minlambda
-    assert replies == {
-        "awslambdaric": {"function_name": FUNCTION, "memory_limit_in_mb": "256",
-                         "remaining_ms_positive": True},
-        "minlambda": {"function_name": FUNCTION, "memory_limit_in_mb": 256,
-                      "remaining_ms_positive": True},
-        "LocalRuntime": {"function_name": FUNCTION, "memory_limit_in_mb": 256,
-                         "remaining_ms_positive": True},
-    }  # fmt: skip
+    check_lambda_context(apps, FASTAPI, asgi_apps.fastapi_handler, event)
 
 
 def test_unhandled_exception_is_logged_with_the_request_id(apps):
@@ -158,11 +140,7 @@ def test_unhandled_exception_is_logged_with_the_request_id(apps):
 def test_minlambda_invoke(apps, handler):
     path = "/items/5" if handler == FASTAPI else "/users/ada"
     event = http_event("apigw-v1", "GET", path, query={"sort": ["asc"]})
-    theirs = http_response(apps.server("awslambdaric", handler).invoke(event), "awslambdaric")
-    done = cli_invoke(handler, event)
-    assert done.returncode == 0, done.stderr
-    assert theirs["statusCode"] == 200
-    assert_same_http(theirs, done.json(), "minlambda invoke")
+    check_minlambda_invoke(apps, handler, event, 200)
 
 
 @pytest.mark.parametrize(
@@ -171,7 +149,4 @@ def test_minlambda_invoke(apps, handler):
     ids=["fastapi", "starlette"],
 )
 def test_four_at_once(handler, source, tmp_path):
-    def slow(i: int, batch: str) -> dict[str, Any]:
-        return http_event(source, "GET", f"/slow/{i}", query={"batch": [batch]})
-
-    check_four_at_once(handler, slow, tmp_path)
+    check_four_at_once(handler, slow_requests(source), tmp_path)

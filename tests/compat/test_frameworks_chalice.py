@@ -20,8 +20,11 @@ from compat.frameworks.checks import (  # noqa: E402
     assert_same_http,
     body_json,
     check_four_at_once,
+    check_lambda_context,
+    check_minlambda_invoke,
+    check_same_result_everywhere,
     check_threads_share_the_app,
-    http_response,
+    http_everywhere,
 )
 from compat.frameworks.http_events import http_event  # noqa: E402
 from compat.harness import FUNCTION, ML, RIC, cli_invoke, load_event  # noqa: E402
@@ -61,10 +64,7 @@ def apps():
     ("name", "event", "status", "body"), REQUESTS, ids=[r[0] for r in REQUESTS]
 )
 def test_routes_same_response_under_every_serving_path(apps, name, event, status, body):
-    ric, ml = apps.both(ROUTES_HANDLER)
-    theirs = http_response(ric.invoke(event), RIC)
-    ours = http_response(ml.invoke(event), "python -m minlambda")
-    local = http_response(apps.local(chalice_app.app).invoke(event), "LocalRuntime")
+    theirs, ours, local = http_everywhere(apps, ROUTES_HANDLER, chalice_app.app, event)
     assert theirs["statusCode"] == status, theirs
     assert body_json(theirs) == body
     assert_same_http(theirs, ours, "python -m minlambda")
@@ -82,21 +82,7 @@ def test_cookies_and_headers(apps):
 
 def test_lambda_context_of_the_app(apps):
     event = rest("GET", "/context", "/context")
-    ric, ml = apps.both(ROUTES_HANDLER)
-    results = {
-        RIC: ric.invoke(event),
-        ML: ml.invoke(event),
-        "LocalRuntime": apps.local(chalice_app.app).invoke(event),
-    }
-    bodies = {where: body_json(http_response(r, where)) for where, r in results.items()}
-    for where, body in bodies.items():
-        assert body.pop("request_id") == results[where].request_id
-    same = {"function_name": FUNCTION, "remaining_ms_positive": True}
-    assert bodies == {
-        RIC: {**same, "memory_limit_in_mb": "256"},
-        ML: {**same, "memory_limit_in_mb": 256},
-        "LocalRuntime": {**same, "memory_limit_in_mb": 256},
-    }
+    check_lambda_context(apps, ROUTES_HANDLER, chalice_app.app, event)
 
 
 def test_route_exception_is_logged_by_chalice(apps):
@@ -130,25 +116,13 @@ FUNCTIONS: list[tuple[str, Any, Any]] = [
 @pytest.mark.parametrize(("name", "event", "expected"), FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
 def test_functions_under_every_serving_path(apps, name, event, expected):
     handler = f"{MODULE}.{name}"
-    ric, ml = apps.both(handler)
-    for where, result in (
-        (RIC, ric.invoke(event)),
-        (ML, ml.invoke(event)),
-        ("LocalRuntime", apps.local(getattr(chalice_app, name)).invoke(event)),
-    ):
-        assert result.ok, (where, result.payload)
-        assert result.json() == expected, where
+    check_same_result_everywhere(apps, handler, getattr(chalice_app, name), event, expected)
     done = cli_invoke(handler, event)
     assert (done.returncode, done.json()) == (0, expected), done.stderr
 
 
 def test_minlambda_invoke_routes(apps):
-    event = REQUESTS[2][1]
-    theirs = http_response(apps.server(RIC, ROUTES_HANDLER).invoke(event), RIC)
-    done = cli_invoke(ROUTES_HANDLER, event)
-    assert done.returncode == 0, done.stderr
-    assert theirs["statusCode"] == 201
-    assert_same_http(theirs, done.json(), "minlambda invoke")
+    check_minlambda_invoke(apps, ROUTES_HANDLER, REQUESTS[2][1], 201)
 
 
 def _slow(i: int, batch: str) -> dict[str, Any]:

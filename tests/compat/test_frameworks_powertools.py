@@ -24,8 +24,12 @@ from compat.frameworks.checks import (  # noqa: E402
     assert_same_http,
     body_json,
     check_four_at_once,
+    check_lambda_context,
+    check_same_result_everywhere,
     check_threads_share_the_app,
+    http_everywhere,
     http_response,
+    slow_requests,
 )
 from compat.frameworks.http_events import http_event  # noqa: E402
 from compat.harness import ARN, FUNCTION, ML, RIC, cli_invoke, load_event  # noqa: E402
@@ -70,10 +74,7 @@ def _short(handler: str) -> str:
 def test_resolvers_same_response_under_every_serving_path(apps, handler, source, route):
     _, method, path, options, status, expected = route
     event = http_event(source, method, path, **options)
-    ric, ml = apps.both(handler)
-    theirs = http_response(ric.invoke(event), "awslambdaric")
-    ours = http_response(ml.invoke(event), "python -m minlambda")
-    local = http_response(apps.local(HANDLERS[handler]).invoke(event), "LocalRuntime")
+    theirs, ours, local = http_everywhere(apps, handler, HANDLERS[handler], event)
     assert theirs["statusCode"] == status, theirs
     assert body_json(theirs) == expected
     assert_same_http(theirs, ours, "python -m minlambda")
@@ -102,22 +103,7 @@ def test_resolver_exception_is_the_function_error(apps, handler, source):
 @pytest.mark.parametrize(("handler", "source"), RESOLVERS[:3], ids=["rest", "http", "alb"])
 def test_resolver_lambda_context(apps, handler, source):
     event = http_event(source, "GET", "/context")
-    ric, ml = apps.both(handler)
-    results = {
-        RIC: ric.invoke(event),
-        ML: ml.invoke(event),
-        "LocalRuntime": apps.local(HANDLERS[handler]).invoke(event),
-    }
-    replies = {where: body_json(http_response(r, where)) for where, r in results.items()}
-    for where, reply in replies.items():
-        assert reply.pop("request_id") == results[where].request_id
-    # the one difference: memory_limit_in_mb, a str under awslambdaric, an int here
-    same = {"function_name": FUNCTION, "remaining_ms_positive": True}
-    assert replies == {
-        RIC: {**same, "memory_limit_in_mb": "256"},
-        ML: {**same, "memory_limit_in_mb": 256},
-        "LocalRuntime": {**same, "memory_limit_in_mb": 256},
-    }
+    check_lambda_context(apps, handler, HANDLERS[handler], event)
 
 
 def _line_of(text: str) -> int:
@@ -238,14 +224,7 @@ EVENT_HANDLERS: list[tuple[str, Any, Any]] = [
 )
 def test_event_handlers_under_every_serving_path(apps, name, event, expected):
     handler = f"{MODULE}.{name}"
-    ric, ml = apps.both(handler)
-    for where, result in (
-        (RIC, ric.invoke(event)),
-        (ML, ml.invoke(event)),
-        ("LocalRuntime", apps.local(getattr(powertools_apps, name)).invoke(event)),
-    ):
-        assert result.ok, (where, result.payload)
-        assert result.json() == expected, where
+    check_same_result_everywhere(apps, handler, getattr(powertools_apps, name), event, expected)
 
 
 @pytest.mark.parametrize("name", ["parsed", "parse_inside", "batch_handler"])
@@ -291,14 +270,8 @@ def test_parser_validation_error_is_the_function_error(apps, name, event, messag
 def test_four_at_once_resolvers_share_nothing(handler, source, tmp_path):
     # each /slow/{i} reads the resolver's current_event and lambda_context after
     # all four have started: shared between them, three would see another's path
-    def slow(i: int, batch: str) -> dict[str, Any]:
-        return http_event(source, "GET", f"/slow/{i}", query={"batch": [batch]})
-
-    check_four_at_once(handler, slow, tmp_path)
+    check_four_at_once(handler, slow_requests(source), tmp_path)
 
 
 def test_threads_mode_would_share_the_resolver(tmp_path):
-    def slow(i: int, batch: str) -> dict[str, Any]:
-        return http_event("apigw-v1", "GET", f"/slow/{i}", query={"batch": [batch]})
-
-    check_threads_share_the_app(REST, slow, tmp_path)
+    check_threads_share_the_app(REST, slow_requests("apigw-v1"), tmp_path)

@@ -17,13 +17,14 @@ from compat.frameworks import wsgi_apps  # noqa: E402
 from compat.frameworks.checks import (  # noqa: E402
     Apps,
     assert_same_http,
-    body_json,
     check_four_at_once,
+    check_lambda_context,
     check_logged_traceback,
-    http_response,
+    check_minlambda_invoke,
+    http_everywhere,
+    slow_requests,
 )
 from compat.frameworks.http_events import SOURCES, http_event  # noqa: E402
-from compat.harness import FUNCTION, ML, RIC, cli_invoke  # noqa: E402
 
 APIG = "compat.frameworks.wsgi_apps.apig_handler"
 SLS = "compat.frameworks.wsgi_apps.sls_handler"
@@ -76,10 +77,7 @@ def _header(response: dict[str, Any], name: str) -> str:
 def test_same_response_under_every_serving_path(apps, handler, source, route):
     _, method, path, options, status, content_type, body = route
     event = http_event(source, method, path, **options)
-    ric, ml = apps.both(handler)
-    theirs = http_response(ric.invoke(event), "awslambdaric")
-    ours = http_response(ml.invoke(event), "python -m minlambda")
-    local = http_response(apps.local(HANDLERS[handler]).invoke(event), "LocalRuntime")
+    theirs, ours, local = http_everywhere(apps, handler, HANDLERS[handler], event)
     assert theirs["statusCode"] == status, theirs
     assert _header(theirs, "content-type") == content_type
     assert theirs["isBase64Encoded"] is False and theirs["body"].startswith(body), theirs
@@ -123,21 +121,7 @@ def test_multi_value_query_and_cookies(apps, handler):
 @pytest.mark.parametrize("handler", [APIG, SLS], ids=["apig-wsgi", "serverless-wsgi"])
 def test_lambda_context_in_the_wsgi_environ(apps, handler):
     event = http_event("apigw-v2", "GET", "/context")
-    ric, ml = apps.both(handler)
-    results = {
-        RIC: ric.invoke(event),
-        ML: ml.invoke(event),
-        "LocalRuntime": apps.local(HANDLERS[handler]).invoke(event),
-    }
-    bodies = {where: body_json(http_response(r, where)) for where, r in results.items()}
-    for where, body in bodies.items():
-        assert body.pop("request_id") == results[where].request_id
-    same = {"function_name": FUNCTION, "remaining_ms_positive": True}
-    assert bodies == {
-        RIC: {**same, "memory_limit_in_mb": "256"},
-        ML: {**same, "memory_limit_in_mb": 256},
-        "LocalRuntime": {**same, "memory_limit_in_mb": 256},
-    }
+    check_lambda_context(apps, handler, HANDLERS[handler], event)
 
 
 @pytest.mark.parametrize("handler", [APIG, SLS], ids=["apig-wsgi", "serverless-wsgi"])
@@ -153,18 +137,11 @@ def test_unhandled_exception_is_logged_with_the_request_id(apps, handler):
 @pytest.mark.parametrize("handler", [APIG, SLS], ids=["apig-wsgi", "serverless-wsgi"])
 def test_minlambda_invoke(apps, handler):
     event = http_event("apigw-v2", "POST", "/orders", body={"id": "o-3", "amount": 5})
-    theirs = http_response(apps.server(RIC, handler).invoke(event), "awslambdaric")
-    done = cli_invoke(handler, event)
-    assert done.returncode == 0, done.stderr
-    assert theirs["statusCode"] == 201
-    assert_same_http(theirs, done.json(), "minlambda invoke")
+    check_minlambda_invoke(apps, handler, event, 201)
 
 
 @pytest.mark.parametrize(
     ("handler", "source"), [(APIG, "apigw-v1"), (SLS, "alb")], ids=["apig-wsgi", "serverless-wsgi"]
 )
 def test_four_at_once(handler, source, tmp_path):
-    def slow(i: int, batch: str) -> dict[str, Any]:
-        return http_event(source, "GET", f"/slow/{i}", query={"batch": [batch]})
-
-    check_four_at_once(handler, slow, tmp_path)
+    check_four_at_once(handler, slow_requests(source), tmp_path)

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from compat.harness import FUNCTION, MEMORY, ML, RIC, TIMEOUT, Server
+from compat.frameworks.http_events import http_event
+from compat.harness import FUNCTION, MEMORY, ML, RIC, TIMEOUT, Server, cli_invoke
 from minlambda.testing import InvokeResult, LocalRuntime
 
 # the fields of an HTTP integration's response, in the order they are compared
@@ -27,6 +28,7 @@ HTTP_FIELDS = (
     "body",
     "isBase64Encoded",
 )
+LOCAL = "LocalRuntime"
 _ABSENT = "<absent>"
 _CARETS = re.compile(r"[ \t\xa0~^]*[~^][ \t\xa0~^]*")
 
@@ -92,6 +94,64 @@ def local_runtime(handler: Any) -> Iterator[LocalRuntime]:
         runtime.close()
 
 
+# -- one event under every serving path -------------------------------------------------
+
+
+def invoke_everywhere(apps: Apps, handler: str, func: Any, event: Any) -> dict[str, InvokeResult]:
+    """`event` to `handler` served by awslambdaric and by minlambda (`apps`' servers),
+    then to `func` (the same handler, imported) in a LocalRuntime: {where: result}."""
+    ric, ml = apps.both(handler)
+    return {RIC: ric.invoke(event), ML: ml.invoke(event), LOCAL: apps.local(func).invoke(event)}
+
+
+def http_everywhere(
+    apps: Apps, handler: str, func: Any, event: Any
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The HTTP responses of `invoke_everywhere`: awslambdaric's (the reference),
+    `python -m minlambda`'s and LocalRuntime's, each from a successful invocation."""
+    results = invoke_everywhere(apps, handler, func, event)
+    return (
+        http_response(results[RIC], RIC),
+        http_response(results[ML], "python -m minlambda"),
+        http_response(results[LOCAL], LOCAL),
+    )
+
+
+def check_same_result_everywhere(
+    apps: Apps, handler: str, func: Any, event: Any, expected: Any
+) -> None:
+    """A plain (not HTTP) handler answers `expected` under every serving path."""
+    for where, result in invoke_everywhere(apps, handler, func, event).items():
+        assert result.ok, (where, result.payload)
+        assert result.json() == expected, where
+
+
+def check_lambda_context(apps: Apps, handler: str, func: Any, event: Any) -> None:
+    """`event` asks a route for what the app sees of the Lambda context: the same
+    under every serving path, each with its own request id, but for one difference:
+    memory_limit_in_mb is the environment's string under awslambdaric, an int under
+    minlambda."""
+    results = invoke_everywhere(apps, handler, func, event)
+    replies = {where: body_json(http_response(r, where)) for where, r in results.items()}
+    for where, reply in replies.items():
+        assert reply.pop("request_id") == results[where].request_id
+    same = {"function_name": FUNCTION, "remaining_ms_positive": True}
+    assert replies == {
+        RIC: {**same, "memory_limit_in_mb": "256"},
+        ML: {**same, "memory_limit_in_mb": 256},
+        LOCAL: {**same, "memory_limit_in_mb": 256},
+    }
+
+
+def check_minlambda_invoke(apps: Apps, handler: str, event: Any, status: int) -> None:
+    """`python -m minlambda invoke` answers `event` as awslambdaric does, with `status`."""
+    theirs = http_response(apps.server(RIC, handler).invoke(event), RIC)
+    done = cli_invoke(handler, event)
+    assert done.returncode == 0, done.stderr
+    assert theirs["statusCode"] == status
+    assert_same_http(theirs, done.json(), "minlambda invoke")
+
+
 def record_of(stdout: str, request_id: str) -> str:
     """The log record (text format, a traceback over several lines) of one request."""
     records = re.split(r"(?=\[[A-Z]+\]\t\d{4}-\d\d-\d\dT)", stdout)
@@ -132,6 +192,15 @@ def check_logged_traceback(
 # -- four at once ----------------------------------------------------------------------
 
 SlowEvent = Callable[[int, str], dict[str, Any]]  # (i, batch) -> the event of /slow/{i}
+
+
+def slow_requests(source: str) -> SlowEvent:
+    """The SlowEvent of a `GET /slow/{i}?batch=...` from `source` (see http_events)."""
+
+    def slow(i: int, batch: str) -> dict[str, Any]:
+        return http_event(source, "GET", f"/slow/{i}", query={"batch": [batch]})
+
+    return slow
 
 
 def serve_four(
