@@ -17,6 +17,7 @@ sockets:
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -36,6 +37,14 @@ APPS = "compat.agentapps"
 REGION, ACCOUNT = "us-east-1", "012345678912"
 
 
+def needs(module: str) -> None:
+    """Skip unless `module` is installed, without importing it here: the agents run in
+    the runtimes' processes, and some change the process that imports them (datadog's
+    cold-start tracing puts its frames into every later traceback)."""
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed")
+
+
 @pytest.fixture
 def sentry_sink() -> Iterator[SentrySink]:
     sink = SentrySink()
@@ -52,7 +61,7 @@ def _frames(event: dict[str, Any]) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_sentry_aws_lambda_reports_an_error_before_the_result(runtime, sentry_sink):
-    pytest.importorskip("sentry_sdk")
+    needs("sentry_sdk")
     with Server(runtime, f"{APPS}.sentry_app.handler", SENTRY_DSN=sentry_sink.dsn) as server:
         failed = server.invoke({"fail": "o-1"})
         # no waiting: the integration flushes before the runtime posts the error
@@ -90,7 +99,7 @@ def test_sentry_aws_lambda_wraps_handlers_awslambdaric_cannot_call(sentry_sink):
     """minlambda also serves `(event)` and `async def` handlers: the integration
     sees the first's exception, and what the second captures is flushed before the
     result is posted."""
-    pytest.importorskip("sentry_sdk")
+    needs("sentry_sdk")
     with Server(ML, f"{APPS}.sentry_app.one_argument", SENTRY_DSN=sentry_sink.dsn) as server:
         failed = server.invoke({"fail": "missing"})
         events = sentry_sink.of_type("event")
@@ -108,8 +117,8 @@ def test_sentry_aws_lambda_wraps_handlers_awslambdaric_cannot_call(sentry_sink):
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_sentry_chalice_reports_a_view_error(runtime, sentry_sink):
-    pytest.importorskip("sentry_sdk")
-    pytest.importorskip("chalice")
+    needs("sentry_sdk")
+    needs("chalice")
     from compat.frameworks.http_events import http_event
 
     with Server(runtime, f"{APPS}.sentry_chalice_app.app", SENTRY_DSN=sentry_sink.dsn) as server:
@@ -133,7 +142,7 @@ def test_sentry_chalice_reports_a_view_error(runtime, sentry_sink):
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_opentelemetry_one_span_per_invocation(runtime, tmp_path):
-    pytest.importorskip("opentelemetry.instrumentation.aws_lambda")
+    needs("opentelemetry.instrumentation.aws_lambda")
     spans_file = tmp_path / "spans.jsonl"
     with Server(runtime, f"{APPS}.otel_app.handler", OTEL_SPANS_FILE=str(spans_file)) as server:
         ok = server.invoke({})
@@ -167,8 +176,8 @@ def _trace_header() -> tuple[str, str, str]:
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_xray_subsegments_belong_to_their_invocation(runtime):
-    pytest.importorskip("aws_xray_sdk")
-    pytest.importorskip("requests")
+    needs("aws_xray_sdk")
+    needs("requests")
     headers = [_trace_header() for _ in range(2)]
     script = [Event({"order": f"o-{n}"}, trace_id=h[0]) for n, h in enumerate(headers)]
     daemon, target = UDPSink(), PlainHTTP()
@@ -221,7 +230,7 @@ def _json_lines(text: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_datadog_handler_metrics_and_traces_to_stdout(runtime):
-    pytest.importorskip("datadog_lambda")
+    needs("datadog_lambda")
     with Server(
         runtime,
         "datadog_lambda.handler.handler",
@@ -271,7 +280,7 @@ def test_sentry_under_serve_in_a_script_says_the_integration_is_off(sentry_sink)
     """serve() in a script run as __main__: there is no runtime module for the
     integration to hook, so it turns itself off; minlambda says so, once, with
     the way out."""
-    pytest.importorskip("sentry_sdk")
+    needs("sentry_sdk")
     script = Path(__file__).parent / "agentapps" / "sentry_script.py"
     result, err = _serve_script(script, SENTRY_DSN=sentry_sink.dsn, SENTRY_SCRIPT_HANDLER="failing")
     assert result.error_type == "ValueError", err
@@ -290,7 +299,7 @@ def test_sentry_under_serve_in_a_script_says_the_integration_is_off(sentry_sink)
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_sentry_aws_lambda_reports_an_init_error(runtime, sentry_sink):
-    pytest.importorskip("sentry_sdk")
+    needs("sentry_sdk")
     with Server(
         runtime, f"{APPS}.sentry_init_error_app.handler", SENTRY_DSN=sentry_sink.dsn
     ) as server:
