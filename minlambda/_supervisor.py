@@ -42,6 +42,8 @@ DEATH_WINDOW: Final = 10.0
 MIN_DEATHS: Final = 3
 # after SIGTERM, how long the workers get to run their shutdown hooks
 STOP_GRACE: Final = 1.5
+# what the supervisor handles, blocked from fork until the child has its own handlers
+_SIGNALS: Final = {signal.SIGTERM, signal.SIGINT, signal.SIGCHLD}
 
 
 class _Worker:
@@ -113,18 +115,32 @@ class Supervisor:
     def _spawn(self, slot: int) -> None:
         report_r, report_w = os.pipe()
         first = not self.workers and not self.any_ready and slot == 0
-        pid = os.fork()
+        # our signals wait until the child has its own handlers: one that came in
+        # between would run ours in the child (and be lost), or write to a wakeup fd
+        # the child has closed
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            pid = os.fork()
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            os.close(report_r)
+            os.close(report_w)
+            raise
         if pid == 0:  # the worker: it never returns into the supervisor's code
-            for fd in (report_r, self._wake_r, self._wake_w, self._life_w):
-                os.close(fd)
-            _watch_lifeline(self._life_r)
-            for other in self.workers.values():
-                if other.report >= 0:
-                    os.close(other.report)
-            _in_worker(lambda: self.serve(slot, first, _reporter(report_w)))
+            _in_worker(lambda: self._child(slot, first, report_r, report_w), mask)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(report_w)
         os.set_blocking(report_r, False)
         self.workers[pid] = _Worker(slot, pid, report_r)
+
+    def _child(self, slot: int, first: bool, report_r: int, report_w: int) -> NoReturn:
+        for fd in (report_r, self._wake_r, self._wake_w, self._life_w):
+            os.close(fd)
+        for other in self.workers.values():
+            if other.report >= 0:
+                os.close(other.report)
+        _watch_lifeline(self._life_r)
+        self.serve(slot, first, _reporter(report_w))
 
     def _read_report(self, worker: _Worker) -> None:
         try:
@@ -149,6 +165,8 @@ class Supervisor:
             worker.report = -1
 
     def _ready(self, worker: _Worker) -> None:
+        if self.stopping:
+            return  # a report read while stopping (or ending) starts nobody
         if not self.any_ready:
             self.any_ready = True
             self.mode = worker.mode
@@ -217,14 +235,16 @@ class Supervisor:
         raise SystemExit(code)
 
 
-def _in_worker(serve: Callable[[], NoReturn]) -> NoReturn:
-    """Run a worker's body in the forked child and leave with its exit status."""
+def _in_worker(serve: Callable[[], NoReturn], mask: Any) -> NoReturn:
+    """Run a worker's body in the forked child and leave with its exit status
+    (`mask`: the signal mask to restore once the supervisor's handlers are gone)."""
     code: Any = 1
     try:
         signal.set_wakeup_fd(-1)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
             signal.signal(signum, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         serve()
     except SystemExit as exc:
         code = exc.code
