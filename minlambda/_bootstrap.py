@@ -314,7 +314,9 @@ def _worker(
         report(PROCESSES)
         _serve(api, address, handler, None, first=first, fatal=fatal)
     report(SELF_SERVING)
-    _serve(api, address, handler, count, fatal=fatal)
+    # a replacement is not the environment's first process: the extension is
+    # registered and SnapStart is over
+    _serve(api, address, handler, count, first=first, fatal=fatal)
 
 
 def _lifecycle(

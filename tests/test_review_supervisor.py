@@ -4,12 +4,17 @@ Real processes, real signals, the emulator over real sockets."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
-from conftest import ROOT, clean_env
+from conftest import APPS, ROOT, clean_env
+from test_processes import Served
+
+from minlambda import _emulator
 
 
 def _run(script: str, timeout: float = 20) -> tuple[subprocess.Popen[str], str, str]:
@@ -109,6 +114,51 @@ def test_no_worker_is_started_once_the_supervisor_is_stopping():
     )
     assert "spawned" not in out, (out, err)
     assert popen.returncode == 0, err
+
+
+def test_a_replaced_self_serving_worker_does_not_register_the_extension_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # threads mode: worker 0 serves every slot; when it dies, its replacement is not
+    # the environment's first process (the extension is registered, SnapStart is over)
+    (tmp_path / "review_threads_app.py").write_text(
+        textwrap.dedent(
+            """
+            import os, signal
+            from minlambda import lambda_handler, on_shutdown
+
+            @lambda_handler(concurrency="threads")
+            def handler(event, context):
+                if event.get("die"):
+                    os.kill(os.getpid(), signal.SIGKILL)
+                return {"pid": os.getpid()}
+
+            @on_shutdown
+            def bye():
+                print(f"shutdown hook ran in {os.getpid()}", flush=True)
+            """
+        )
+    )
+    registrations: list[int] = []
+    real = _emulator._Handler._serve_extension_register
+
+    def counted(self: _emulator._Handler) -> None:
+        registrations.append(1)
+        real(self)
+
+    monkeypatch.setattr(_emulator._Handler, "_serve_extension_register", counted)
+    path = os.pathsep.join([str(ROOT), str(APPS), str(tmp_path)])
+    with Served("review_threads_app.handler", count=2, timeout=5, PYTHONPATH=path) as served:
+        first = served.emulator.invoke({})
+        assert first.ok
+        dead = served.emulator.invoke({"die": True})
+        assert dead.status == 502
+        after = served.emulator.invoke({})
+        assert after.ok and after.json()["pid"] != first.json()["pid"]
+        code, out, err = served.stop()
+    assert code == 0, err
+    assert len(registrations) == 1
+    assert out.count("shutdown hook ran in") == 1
 
 
 if __name__ == "__main__":  # pragma: no cover
