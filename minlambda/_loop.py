@@ -376,16 +376,10 @@ def thread_event_loop() -> tuple[Any, bool]:
 
     loop = None
     if threading_main():
-        # 3.12 and 3.13 make one with a DeprecationWarning, 3.14 raises: the check is
-        # all that is wanted here
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            try:
-                loop = asyncio.get_event_loop()
-            except RuntimeError:
-                pass
+        # get_event_loop() would make one here (3.12 and 3.13 with a
+        # DeprecationWarning; 3.14 raises), and silencing that warning would swap the
+        # process-wide filters under other threads: ask the policy what is set
+        loop = _set_loop()
     else:
         try:
             loop = asyncio.get_event_loop()  # another thread: raises when none was set
@@ -396,6 +390,24 @@ def thread_event_loop() -> tuple[Any, bool]:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     return loop, True
+
+
+def _set_loop() -> Any:
+    """The main thread's current loop (None when none is set), without making one."""
+    import asyncio
+
+    events: Any = asyncio.events
+    # 3.14 deprecates get_event_loop_policy() and keeps it as _get_event_loop_policy
+    policy = getattr(events, "_get_event_loop_policy", events.get_event_loop_policy)()
+    local = getattr(policy, "_local", None)
+    if local is not None and hasattr(local, "_loop"):
+        return local._loop
+    # another policy (uvloop's derives from the default one): its own answer, where a
+    # loop it would make with a DeprecationWarning is taken as the thread's
+    try:
+        return policy.get_event_loop()
+    except RuntimeError:
+        return None
 
 
 def threading_main() -> bool:
