@@ -211,9 +211,7 @@ def run_lambda(address: str, load: Callable[[], Handler]) -> NoReturn:
             api.close()
             _unbuffer()
             supervise(
-                count,
-                lambda slot, first, report: _worker(address, load, count, first, report),
-                forced=mode == "processes",
+                count, lambda slot, first, report: _worker(address, load, count, first, report)
             )
     _unbuffer()
     # logging first, so the handler's module logs the way it will at every invocation
@@ -242,10 +240,12 @@ def _serve(
     *,
     first: bool = True,
     fatal: Callable[[str], NoReturn] | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> NoReturn:
     """Serve a loaded handler: one invocation at a time, or `count` at once in
     threads or tasks of this process. `first`: the environment's first (or only)
-    process, which registers the shutdown extension and runs SnapStart's hooks."""
+    process, which registers the shutdown extension and runs SnapStart's hooks;
+    `ready` is called when init is over, before the first poll."""
     runner = Runner(handler, api)
     workers = None
     if count is not None:
@@ -254,6 +254,8 @@ def _serve(
         workers = Workers(handler, address, count)
     try:
         _lifecycle(api, address, runner, workers, first)
+        if ready is not None:
+            ready()
         if workers is None:
             runner.run()
         api.close()
@@ -302,21 +304,21 @@ def _worker(
     except RuntimeFault as fault:
         fail_init(api, fault, worker=True)
     handler = _agents.attach(handler)
-    mode = concurrency_from_env() or handler.mode
+    mode = concurrency_from_env(quiet=True) or handler.mode  # the supervisor warned
 
     def fatal(message: str) -> NoReturn:
         report(FATAL + message.encode("utf-8", "replace"))  # the supervisor says it
         raise SystemExit(1)
 
+    # the first worker registers the shutdown extension and runs SnapStart's hooks,
+    # once for the environment (a replacement is not the first: that is over), and
+    # reports after them, so no other worker polls before init is over; every worker
+    # runs its @on_shutdown hooks
     if mode == "processes":
-        # the first worker registers the shutdown extension and runs SnapStart's
-        # hooks, once for the environment; every worker runs its @on_shutdown hooks
-        report(PROCESSES)
-        _serve(api, address, handler, None, first=first, fatal=fatal)
-    report(SELF_SERVING)
-    # a replacement is not the environment's first process: the extension is
-    # registered and SnapStart is over
-    _serve(api, address, handler, count, first=first, fatal=fatal)
+        _serve(api, address, handler, None, first=first, fatal=fatal,
+               ready=lambda: report(PROCESSES))  # fmt: skip
+    _serve(api, address, handler, count, first=first, fatal=fatal,
+           ready=lambda: report(SELF_SERVING))  # fmt: skip
 
 
 def _lifecycle(

@@ -44,17 +44,19 @@ def max_concurrency(environ: dict[str, str] | os._Environ[str] = os.environ) -> 
 
 
 def concurrency_from_env(
-    environ: dict[str, str] | os._Environ[str] = os.environ,
+    environ: dict[str, str] | os._Environ[str] = os.environ, *, quiet: bool = False
 ) -> str | None:
-    """MINLAMBDA_CONCURRENCY (processes, threads or tasks), None when it is not set."""
+    """MINLAMBDA_CONCURRENCY (processes, threads or tasks), None when it is not set
+    (or is none of these: a warning on stderr, unless `quiet`)."""
     text = environ.get("MINLAMBDA_CONCURRENCY", "").strip().lower()
     if not text:
         return None
     if text in MODES:
         return text
-    sys.stderr.write(
-        f"minlambda: ignoring MINLAMBDA_CONCURRENCY={text!r}: expected one of {', '.join(MODES)}\n"
-    )
+    if not quiet:
+        sys.stderr.write(
+            f"minlambda: ignoring MINLAMBDA_CONCURRENCY={text!r}: expected one of {', '.join(MODES)}\n"
+        )
     return None
 
 

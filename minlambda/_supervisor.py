@@ -16,10 +16,11 @@
 # away) sends b"x" and the reason before it exits, and the supervisor, not the
 # worker, says it, in one stderr line, and exits 1 without replacing anyone.
 #
-# With MINLAMBDA_CONCURRENCY=processes the N workers are forked at once. A worker that
-# fails init posts /runtime/init/error (the first one wins; the platform answers the
-# others 403, which they take silently) and exits; before any worker was ready, that
-# ends the supervisor too. A worker that dies later is replaced; workers that keep
+# Worker 0 reports only once its init is over (the shutdown extension registered, if
+# any): no other worker polls /next before that, as the platform expects of init. A
+# worker that fails init posts /runtime/init/error and exits (a replacement that
+# fails after init was over gets the platform's 403, which it takes silently); before
+# any worker was ready, that ends the supervisor too. A worker that dies later is replaced; workers that keep
 # dying end the supervisor with one stderr line. SIGTERM (and SIGINT) go to every
 # worker, which run their @on_shutdown hooks; then the supervisor exits 0.
 from __future__ import annotations
@@ -59,14 +60,11 @@ class _Worker:
 
 
 def supervise(
-    count: int,
-    serve: Callable[[int, bool, Callable[[bytes], None]], NoReturn],
-    *,
-    forced: bool,
+    count: int, serve: Callable[[int, bool, Callable[[bytes], None]], NoReturn]
 ) -> NoReturn:
     """Run `count` workers, each `serve(slot, first, report)` in a forked process,
     until SIGTERM; exit non-zero when init fails or workers keep dying."""
-    Supervisor(count, serve, forced=forced).run()
+    Supervisor(count, serve).run()
 
 
 class Supervisor:
@@ -74,16 +72,13 @@ class Supervisor:
         self,
         count: int,
         serve: Callable[[int, bool, Callable[[bytes], None]], NoReturn],
-        *,
-        forced: bool,
     ) -> None:
         self.count = count
         self.serve = serve
-        self.forced = forced
         self.workers: dict[int, _Worker] = {}  # by pid
         self.deaths: list[float] = []
         self.any_ready = False
-        self.mode = PROCESSES if forced else b""
+        self.mode = b""
         self.stopping = 0  # the signal that stops us, once one came
         self._wake_r, self._wake_w = os.pipe()
         # the workers' lifeline: they hold its read end, which ends when we do
@@ -95,8 +90,7 @@ class Supervisor:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_stop)
         signal.signal(signal.SIGCHLD, _ignore)  # handled, so that it wakes select()
-        for slot in range(self.count if self.forced else 1):
-            self._spawn(slot)
+        self._spawn(0)
         while True:
             if self.stopping:
                 self._stop()

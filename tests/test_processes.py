@@ -137,12 +137,52 @@ def test_an_import_error_is_posted_once_and_the_runtime_exits():
         code, out, err = served.wait()
     assert result.status == 502 and result.error_type == "RuntimeError"
     assert result.json()["errorMessage"] == "no database at init"
-    assert code == 1
-    # four workers failed init; one post was taken, the platform refused the others
-    # with 403, which they take silently
+    assert code == 1 and err == ""
+    # worker 0 failed init: no other worker was started
+    assert len([r for r in _json_lines(out) if r.get("errorType") == "RuntimeError"]) == 1
+
+
+def test_a_replacement_that_fails_init_takes_the_platforms_403_silently(tmp_path: Path):
+    marker = str(tmp_path / "imported")
+    with Served("procs_second_import.handler", count=1, MINLAMBDA_TEST_MARKER=marker) as served:
+        assert served.emulator.invoke({}).ok
+        dead = served.emulator.invoke({"die": True})
+        code, out, err = served.wait()
+    assert dead.status == 502
+    # each replacement failed its import and posted the init error: the platform
+    # (here the emulator) answered 403, init being long over; nothing was said of it
     assert "403" not in err and "answered" not in err, err
-    errors = [r for r in _json_lines(out) if r.get("errorType") == "RuntimeError"]
-    assert 1 <= len(errors) <= 4
+    init_errors = [r for r in _json_lines(out) if r.get("errorMessage") == "the second import fails"]
+    assert len(init_errors) >= 2
+    assert code == 1 and err.splitlines()[-1].startswith("minlambda: workers keep dying (")
+
+
+def test_no_worker_polls_before_the_first_has_registered_the_extension(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from minlambda import _emulator
+
+    seen: list[str] = []
+    register, serve_next = (
+        _emulator._Handler._serve_extension_register, _emulator._Handler._serve_next
+    )  # fmt: skip
+
+    def registering(self: Any) -> None:
+        time.sleep(0.5)  # a slow answer: nobody may poll before it came
+        register(self)
+        seen.append("register")
+
+    def polling(self: Any) -> None:
+        seen.append("next")
+        serve_next(self)
+
+    monkeypatch.setattr(_emulator._Handler, "_serve_extension_register", registering)
+    monkeypatch.setattr(_emulator._Handler, "_serve_next", polling)
+    with Served("procs_app.route", count=4, MINLAMBDA_CONCURRENCY="processes") as served:
+        assert all(r.ok for r in served.invoke_all([{"path": "/x", "sleep": 0.3}] * 4))
+        code, _, err = served.stop()
+    assert code == 0, err
+    assert seen[0] == "register" and seen.count("register") == 1, seen
 
 
 def test_an_import_error_in_the_default_mode_stops_at_the_first_worker():

@@ -50,7 +50,7 @@ def test_a_failure_between_fork_and_the_worker_never_returns_into_the_supervisor
             os._exit(0)
 
         try:
-            _supervisor.supervise(1, serve, forced=True)
+            _supervisor.supervise(1, serve)
         finally:
             print(f"returned in {os.getpid()}", flush=True)
         """
@@ -82,7 +82,7 @@ def test_a_sigterm_right_after_fork_is_not_lost_in_the_supervisors_handler():
             time.sleep(30)
             os._exit(0)
 
-        _supervisor.supervise(1, serve, forced=True)
+        _supervisor.supervise(1, serve)
         """,
         timeout=15,
     )
@@ -109,7 +109,7 @@ def test_no_worker_is_started_once_the_supervisor_is_stopping():
             time.sleep(0.1)
             os._exit(0)
 
-        _supervisor.supervise(3, serve, forced=False)
+        _supervisor.supervise(3, serve)
         """
     )
     assert "spawned" not in out, (out, err)
