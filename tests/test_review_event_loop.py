@@ -11,7 +11,16 @@ from typing import Any
 
 import pytest
 
-from minlambda._loop import thread_event_loop
+from minlambda._loop import _set_loop, thread_event_loop
+
+
+@pytest.fixture(autouse=True)
+def _main_threads_loop_put_back():
+    """These tests set the main thread's loop: the one it had (made by code imported
+    earlier in the session, Mangum's for one) is put back, not dropped unclosed."""
+    before = _set_loop()
+    yield
+    asyncio.set_event_loop(before)
 
 
 def test_finding_the_main_threads_loop_leaves_other_threads_warning_filters_alone(
