@@ -37,7 +37,19 @@ def prepare_sys_path() -> None:
 
 
 def load_handler(target: str | None) -> Handler:
-    """Import and return the handler named by `target` (or by _HANDLER)."""
+    """Import and return the handler named by `target` (or by _HANDLER), its
+    annotations resolved."""
+    return _ready(_load(target))
+
+
+def _ready(handler: Handler) -> Handler:
+    try:
+        return handler.ready()
+    except InvalidSchemaError as exc:
+        raise RuntimeFault("Runtime.InvalidSchema", str(exc)) from None
+
+
+def _load(target: str | None) -> Handler:
     target = (target or os.environ.get("_HANDLER") or "").strip()
     if not target:
         raise RuntimeFault(
@@ -145,7 +157,12 @@ def _pick(module: Any, module_name: str, function: str) -> Handler:
 
 
 def resolve(handler: Any) -> Handler:
-    """The Handler for what serve() or LocalRuntime were given (None, a name, a function)."""
+    """The Handler for what serve() or LocalRuntime were given (None, a name, a
+    function), its annotations resolved."""
+    return _ready(_resolve(handler))
+
+
+def _resolve(handler: Any) -> Handler:
     if handler is None:
         return select(os.environ.get("_HANDLER"))
     if isinstance(handler, Handler):

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -59,6 +60,7 @@ class Handler:
         "response_class",
         "response_any",
         "concurrency",
+        "pending",
     )
 
     def __init__(
@@ -119,13 +121,28 @@ class Handler:
             event = _resolve(func, annotations.get(first, Any), where, "event") if first else Any
         if response is _UNSET:
             response = _resolve(func, annotations.get("return", Any), where, "response")
+        # Decimal as a JSON number, as the official runtime sends boto3's DynamoDB numbers
+        self.json_encode = msgspec.json.Encoder(decimal_format="number").encode
+        self.pending: tuple[Any, Any] | None = None
+        self.response_class: type | None
+        self.decoder: Callable[[bytes | bytearray], Any] | None
+        if isinstance(event, _Later) or isinstance(response, _Later):
+            # a name not defined yet (a class below the function, PEP 649 on 3.14):
+            # resolved by ready(), which serving calls at init (and the first event
+            # at the latest)
+            self.pending = (event, response)
+            self._set_types(Any, Any, where)
+            self.decoder = self._decode_when_ready
+            self.response_any = False
+        else:
+            self._set_types(event, response, where)
+
+    def _set_types(self, event: Any, response: Any, where: str) -> None:
         self.event_type = _normalize(event)
         self.response_type = _normalize(response)
         self.raw_event = self.event_type is bytes
         self.decoder = None if self.raw_event else _decoder(self.event_type, where)
-        # Decimal as a JSON number, as the official runtime sends boto3's DynamoDB numbers
-        self.json_encode = msgspec.json.Encoder(decimal_format="number").encode
-        self.response_class: type | None = None
+        self.response_class = None
         # the loop encodes a result directly when it is of this class, or of any
         # class but the raw ones when the response type is Any (see `encode`)
         self.response_any = self.response_type is Any
@@ -134,12 +151,37 @@ class Handler:
             if isinstance(self.response_type, type):
                 self.response_class = self.response_type
 
+    def ready(self) -> Handler:
+        """The handler with its annotations resolved: InvalidSchemaError naming the
+        function and the name when one still names nothing."""
+        pending = self.pending
+        if pending is not None:
+            where = _describe(self.func)
+            event, response = (
+                _resolve(self.func, p.annotation, where, role, final=True)
+                if isinstance(p, _Later)
+                else p
+                for p, role in zip(pending, ("event", "response"), strict=True)
+            )
+            self._set_types(event, response, where)
+            self.pending = None
+        return self
+
+    def _decode_when_ready(self, body: bytes | bytearray) -> Any:
+        try:
+            self.ready()
+        except InvalidSchemaError as exc:
+            raise RuntimeFault("Runtime.InvalidSchema", str(exc)) from None
+        decode = self.decoder
+        return (body if type(body) is bytes else bytes(body)) if decode is None else decode(body)
+
     def around(self, wrapper: Callable[..., Any]) -> Handler:
         """The same handler options for a decorator's wrapper around this function."""
         if self.batch is not None:
             return Handler(
                 wrapper, name=self.name, batch=self.batch, concurrency=self.concurrency
             )
+        self.ready()
         return Handler(
             wrapper,
             event=self.event_type,
@@ -168,6 +210,8 @@ class Handler:
 
     def encode(self, result: Any) -> tuple[bytes, str]:
         """The response body and its content type; RuntimeFault when the value does not fit."""
+        if self.pending is not None:
+            self.ready()
         kind = type(result)
         if kind is bytes:
             return result, "application/unknown"
@@ -471,17 +515,44 @@ def _annotations(func: Any) -> dict[str, Any]:
     target = inspect.unwrap(func) if callable(func) else func
     if isinstance(target, types.MethodType):
         target = target.__func__
+    if not inspect.isroutine(target) and not inspect.isclass(target):
+        target = type(func).__call__  # a callable instance
+    return _read_annotations(target) or {}
+
+
+def _read_annotations(target: Any) -> dict[str, Any] | None:
+    """The annotations as written: on 3.14 (PEP 649) without evaluating them, a name
+    that is not defined (yet) a ForwardRef; before, what `__annotations__` holds."""
+    if sys.version_info >= (3, 14):
+        import annotationlib  # type: ignore[import-not-found,unused-ignore]
+
+        try:
+            found = annotationlib.get_annotations(target, format=annotationlib.Format.FORWARDREF)
+        except TypeError:
+            return None
+        return dict(found)
     annotations = getattr(target, "__annotations__", None)
-    if not isinstance(annotations, dict):
-        call = type(func).__call__  # a callable instance
-        annotations = getattr(call, "__annotations__", None)
-    return dict(annotations) if isinstance(annotations, dict) else {}
+    return dict(annotations) if isinstance(annotations, dict) else None
 
 
-def _resolve(func: Any, annotation: Any, where: str, role: str) -> Any:
-    """Evaluate one annotation (a string under `from __future__ import annotations`)."""
+class _Later:
+    """An annotation naming something not defined yet; resolved by Handler.ready()."""
+
+    __slots__ = ("annotation",)
+
+    def __init__(self, annotation: Any) -> None:
+        self.annotation = annotation
+
+
+def _resolve(func: Any, annotation: Any, where: str, role: str, final: bool = False) -> Any:
+    """Evaluate one annotation (a string under `from __future__ import annotations`,
+    a ForwardRef on 3.14); a name that is not defined yet gives a _Later unless
+    `final`."""
     if annotation is Any or annotation is inspect.Parameter.empty:
         return Any
+    forward = getattr(annotation, "__forward_arg__", None)
+    if isinstance(forward, str) and not isinstance(annotation, type):
+        annotation = forward  # a ForwardRef (PEP 649): evaluated like a string
     target = inspect.unwrap(func)
     target = getattr(target, "__func__", target)
     globalns = getattr(target, "__globals__", None)
@@ -490,6 +561,12 @@ def _resolve(func: Any, annotation: Any, where: str, role: str) -> Any:
     holder = types.SimpleNamespace(__annotations__={role: annotation})
     try:
         return typing.get_type_hints(holder, globalns=globalns, include_extras=True)[role]
+    except NameError as exc:
+        if not final:
+            return _Later(annotation)
+        raise InvalidSchemaError(
+            f"{where}: cannot evaluate the {role} annotation {annotation!r}: {exc}"
+        ) from None
     except Exception as exc:
         raise InvalidSchemaError(
             f"{where}: cannot evaluate the {role} annotation {annotation!r}: {exc}"

@@ -99,12 +99,35 @@ def test_an_unresolvable_context_annotation_does_not_matter():
     assert handler_for(lambda_handler(handle)).event_type is int
 
 
-def test_an_unresolvable_event_annotation_is_a_type_error():
+def test_an_annotation_that_never_resolves_is_a_type_error_once_served():
     def handle(event: UndefinedEventType) -> int:  # noqa: F821
         return 1
 
+    handler = Handler(handle)  # decorating waits: the name may be defined below
     with pytest.raises(TypeError, match="handle: cannot evaluate the event annotation 'UndefinedEventType'"):
-        lambda_handler(handle)
+        handler.ready()
+
+
+def test_an_event_class_defined_below_the_handler_is_resolved_when_served():
+    namespace: dict[str, object] = {"lambda_handler": lambda_handler}
+    exec(  # a module as written: the decorated function first, its event type after it
+        "from __future__ import annotations\n"
+        "import msgspec\n"
+        "@lambda_handler\n"
+        "def handle(event: Later) -> Later:\n"
+        "    return event\n"
+        "class Later(msgspec.Struct):\n"
+        "    n: int\n",
+        namespace,
+    )
+    handler = handler_for(namespace["handle"])  # type: ignore[arg-type]
+    assert handler.pending is not None
+    assert handler.decode(b'{"n": 3}') == namespace["Later"](3)  # type: ignore[operator]
+    assert handler.pending is None and handler.event_type is namespace["Later"]
+    assert handler.response_type is namespace["Later"]
+    with pytest.raises(RuntimeFault) as caught:
+        handler.decode(b'{"n": "x"}')
+    assert caught.value.error_type == "Runtime.ValidationError"
 
 
 SCHEMAS = [

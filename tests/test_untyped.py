@@ -18,7 +18,7 @@ import pytest
 from cliapps import untyped_app, untyped_eager
 from conftest import clean_env
 
-from minlambda import _handler, lambda_handler
+from minlambda import _handler
 from minlambda.testing import Emulator, LocalRuntime
 
 HERE = Path(__file__).resolve().parent
@@ -178,9 +178,10 @@ def test_a_decorated_bytes_handler_gets_the_raw_payload(run: Run) -> None:
 
 def test_the_same_annotations_decorated_are_read() -> None:
     # what the undecorated handlers above are spared: decorated, these annotations are
-    # evaluated, and a name imported only under TYPE_CHECKING cannot be
+    # evaluated, and a name imported only under TYPE_CHECKING cannot be: an init
+    # error (InvalidSchema) once served
     with pytest.raises(TypeError, match="cannot evaluate the event annotation 'Missing'"):
-        lambda_handler(untyped_eager.type_checking_only)
+        _handler.Handler(untyped_eager.type_checking_only).ready()
     typed = _handler.Handler(untyped_app.typed_dict)  # what @lambda_handler builds
     assert typed.event_type is untyped_app.Movie
     assert _handler.handler_for(untyped_app.typed_dict).event_type is Any

@@ -1,0 +1,104 @@
+"""Annotations that name what is defined later (a class below the handler) or never
+at run time (a name imported under TYPE_CHECKING): a decorated handler's event and
+response types are resolved when it is served; a name that still names nothing is an
+init error, Runtime.InvalidSchema, naming the function and the name. Through the CLI,
+serve() (LocalRuntime by name) and LocalRuntime. The *_pep649 apps rely on Python
+3.14's deferred annotations (no `from __future__ import annotations`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, clean_env
+
+from minlambda.testing import Emulator, LocalRuntime
+
+CLIAPPS = ROOT / "tests" / "cliapps"
+PEP649 = pytest.mark.skipif(
+    sys.version_info < (3, 14), reason="PEP 649 (deferred annotations) is Python 3.14+"
+)
+LATER = ["later_types", pytest.param("later_types_pep649", marks=PEP649)]
+NEVER = ["never_defined", pytest.param("never_defined_pep649", marks=PEP649)]
+pytestmark = pytest.mark.usefixtures("isolated_cliapps")
+
+
+def _invoke(target: str, event: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "minlambda", "invoke", target, "--event", event],
+        env=clean_env(), cwd=CLIAPPS, capture_output=True, timeout=30,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("module", LATER)
+def test_types_defined_below_the_handler_through_the_cli(module):
+    done = _invoke(f"{module}.handle", '{"id": "a", "amount": 2}')
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"id": "a", "total": 4}
+    bad = _invoke(f"{module}.handle", '{"id": "a", "amount": "x"}')
+    assert bad.returncode == 1
+    assert json.loads(bad.stdout)["errorType"] == "Runtime.ValidationError"
+
+
+@pytest.mark.parametrize("module", LATER)
+def test_types_defined_below_the_handler_in_local_runtime(module):
+    imported = __import__(module)
+    for target in (imported.handle, f"{module}.handle"):
+        with LocalRuntime(target) as runtime:
+            assert runtime.invoke({"id": "a", "amount": 2}).json() == {"id": "a", "total": 4}
+            error = runtime.invoke({"id": "a"}).json()
+        assert error["errorType"] == "Runtime.ValidationError"
+        assert error["errorDetails"]["path"] == "$"
+
+
+@pytest.mark.parametrize("module", LATER)
+def test_types_defined_below_the_handler_under_the_lambda_loop(module):
+    with Emulator() as emulator:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "minlambda", f"{module}.handle"],
+            env=clean_env(AWS_LAMBDA_RUNTIME_API=emulator.runtime_api), cwd=CLIAPPS,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            result = emulator.invoke({"id": "b", "amount": 5})
+        finally:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert result.json() == {"id": "b", "total": 10}
+
+
+@pytest.mark.parametrize("module", NEVER)
+def test_a_name_that_never_resolves_is_an_init_error_naming_it(module):
+    done = _invoke(f"{module}.handle", "{}")
+    assert done.returncode == 2
+    error = json.loads(done.stdout)
+    assert error["errorType"] == "Runtime.InvalidSchema"
+    assert f"handler {module}.handle" in error["errorMessage"]
+    assert "NeverDefined" in error["errorMessage"]
+    with LocalRuntime(f"{module}.handle") as runtime:
+        result = runtime.invoke({})
+    assert result.status == 502 and result.error_type == "Runtime.InvalidSchema"
+    with Emulator() as emulator:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "minlambda", f"{module}.handle"],
+            env=clean_env(AWS_LAMBDA_RUNTIME_API=emulator.runtime_api), cwd=CLIAPPS,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            served = emulator.invoke({})
+            code = proc.wait(20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate(timeout=10)
+    assert served.status == 502 and served.error_type == "Runtime.InvalidSchema"
+    assert code == 1
+
+
+@PEP649
+def test_an_undecorated_handler_never_evaluates_its_annotations():
+    done = _invoke("later_types_pep649.plain", '{"any": ["json"]}')
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"any": ["json"]}
