@@ -104,6 +104,9 @@ class Runner:
             self.watchdog = from_environment()
         self._loop: Any = None
         self._owns_loop = False
+        # free-threaded builds start threads in a copy of the starter's context
+        # (-X thread_inherit_context, on by default there)
+        self._own_slots = handler.uses_loop or bool(getattr(sys.flags, "thread_inherit_context", 0))
         if handler.uses_loop:
             import asyncio  # noqa: F401 - at init, not in the first invocation's latency
 
@@ -190,8 +193,10 @@ class Runner:
                 return self._post_fault(invocation, decode_fault(exc))
         slot = self._slot
         token: Token[Slot | None] | None
-        if handler.uses_loop:
-            # tasks copy the context they start in: each invocation its own slot
+        if self._own_slots:
+            # tasks (and, where threads inherit the context, threads) copy the
+            # context they start in: each invocation its own slot, so what it
+            # started keeps seeing it
             token = CURRENT.set(Slot(context))
         else:
             # the runner's slot is set once (in run()); only its content changes

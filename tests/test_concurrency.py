@@ -7,16 +7,19 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from conftest import APPS, clean_env
 from fakeapi import Event
 
 from minlambda import current_context, lambda_handler
-from minlambda.testing import LocalRuntime
+from minlambda.testing import Emulator, LocalRuntime
 
 
 def sleepy(event: dict[str, Any]) -> dict[str, Any]:
@@ -104,6 +107,8 @@ def test_contextvars_never_leak_between_invocations():
 
 # -- one at a time: the runner's slot -----------------------------------------------------
 
+INHERIT = bool(getattr(sys.flags, "thread_inherit_context", 0))
+
 
 def test_the_sequential_runtime_gives_each_invocation_its_context_and_none_outside():
     @lambda_handler
@@ -115,7 +120,9 @@ def test_the_sequential_runtime_gives_each_invocation_its_context_and_none_outsi
         return {
             "mine": current_context() is context,
             "request_id": current_context().aws_request_id,
-            "in_a_new_thread": in_thread[0] is None,  # threads start with no context
+            # threads start with no context, unless they inherit their starter's
+            # (free-threaded builds): then they see the invocation that started them
+            "in_a_new_thread": in_thread[0] is (context if INHERIT else None),
         }
 
     with LocalRuntime(where) as runtime:
@@ -160,6 +167,12 @@ def test_a_sync_handlers_copied_context_follows_the_runner_not_the_invocation():
     with LocalRuntime(copier) as runtime:
         first = runtime.invoke({"step": 1})
         second = runtime.invoke({"step": 2})
+        if INHERIT:
+            # where threads inherit contexts, each invocation has a slot of its own
+            # (as async ones do): a copy keeps the invocation it was made in
+            assert copies[0].run(current_context).aws_request_id == first.request_id
+            assert second.json() == first.request_id
+            return
         # between invocations (the runner clears it just after posting the result)
         deadline = time.monotonic() + 5
         while copies[0].run(current_context) is not None and time.monotonic() < deadline:
@@ -193,6 +206,30 @@ def test_an_async_task_keeps_the_context_of_the_invocation_that_started_it():
         first = runtime.invoke({"step": 1})
         second = runtime.invoke({"step": 2})
     assert second.json() == {"task_saw": first.request_id, "now": second.request_id}
+
+
+@pytest.mark.parametrize("inherit", ["0", "1"])
+def test_a_thread_started_by_an_invocation_sees_it_only_where_threads_inherit_context(inherit):
+    if inherit == "1" and sys.version_info < (3, 14):
+        pytest.skip("-X thread_inherit_context is Python 3.14+")
+    flags = ["-X", f"thread_inherit_context={inherit}"] if sys.version_info >= (3, 14) else []
+    with Emulator() as emulator:
+        proc = subprocess.Popen(
+            [sys.executable, *flags, "-m", "minlambda", "thread_ctx.handler"],
+            env=clean_env(AWS_LAMBDA_RUNTIME_API=emulator.runtime_api), cwd=APPS,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            first = emulator.invoke({"step": 1})
+            second = emulator.invoke({"step": 2})
+        finally:
+            proc.kill()
+            proc.communicate(timeout=10)
+    if inherit == "1":
+        # the invocation that started the thread, even once the next one runs
+        assert first.json() == first.request_id and second.json() == first.request_id
+    else:
+        assert first.json() is None and second.json() is None
 
 
 # -- the process, as Lambda runs it ---------------------------------------------------------
