@@ -14,7 +14,11 @@ first byte of a streamed response.
    concurrent callers: invocations per second, and the memory of the whole process
    tree once warm (RSS summed, and PSS summed: forked workers share pages, which RSS
    counts once per process and PSS divides among them).
-3. `python -m minlambda slow_apps.ticker` (a streaming handler: a chunk, then 100 ms,
+3. CPU-bound handlers (`slow_plain.cpu_bound`, pure Python), N=4 and 4 callers,
+   threads against processes, under this interpreter and, when it is there, the
+   free-threaded 3.14t build (`--free-threaded PATH`, default the venv that
+   scripts/pythons.sh makes): threads only pay on a build without the GIL.
+4. `python -m minlambda slow_apps.ticker` (a streaming handler: a chunk, then 100 ms,
    five times): time to the first byte at the caller against time to the last.
 
 Prints one JSON object.
@@ -43,7 +47,11 @@ INVOKE = "/2015-03-31/functions/function/invocations"
 
 
 def runtime(
-    emulator: Emulator, handler: str, client: str = "minlambda", **env: str
+    emulator: Emulator,
+    handler: str,
+    client: str = "minlambda",
+    python: str = sys.executable,
+    **env: str,
 ) -> subprocess.Popen[bytes]:
     environ = {
         k: v for k, v in os.environ.items()
@@ -51,7 +59,7 @@ def runtime(
     }  # fmt: skip
     environ.update(AWS_LAMBDA_RUNTIME_API=emulator.runtime_api, PYTHONPATH=f"{ROOT}{os.pathsep}{HERE}", **env)
     return subprocess.Popen(
-        [sys.executable, "-m", client, handler], env=environ, cwd=HERE, stdout=subprocess.DEVNULL
+        [python, "-m", client, handler], env=environ, cwd=HERE, stdout=subprocess.DEVNULL
     )
 
 
@@ -91,20 +99,27 @@ def memory_mib(pid: int) -> dict[str, float]:
     return {"processes": len(pids), "rss_mib": round(rss / 1024, 1), "pss_mib": round(pss / 1024, 1)}
 
 
-def mode(invocations: int, handler: str, client: str = "minlambda", **env: str) -> dict[str, float]:
-    """Throughput with 8 callers and the tree's memory once warm, for one mode."""
+def mode(
+    invocations: int,
+    handler: str,
+    client: str = "minlambda",
+    python: str = sys.executable,
+    n: int = 8,
+    **env: str,
+) -> dict[str, float]:
+    """Throughput with n callers and the tree's memory once warm, for one mode."""
     with Emulator() as emulator:
-        proc = runtime(emulator, handler, client, AWS_LAMBDA_MAX_CONCURRENCY="8", **env)
+        proc = runtime(emulator, handler, client, python, AWS_LAMBDA_MAX_CONCURRENCY=str(n), **env)
         try:
-            with ThreadPoolExecutor(8) as pool:  # warm: every worker up and served once
-                list(pool.map(lambda _: post(emulator, b"{}"), range(16)))
+            with ThreadPoolExecutor(n) as pool:  # warm: every worker up and served once
+                list(pool.map(lambda _: post(emulator, b"{}"), range(2 * n)))
             started = time.monotonic()
-            with ThreadPoolExecutor(8) as pool:
+            with ThreadPoolExecutor(n) as pool:
                 replies = list(pool.map(lambda _: post(emulator, b"{}"), range(invocations)))
             elapsed = time.monotonic() - started
             memory = memory_mib(proc.pid)
         finally:
-            for pid in reversed(_tree(proc.pid)):
+            for pid in _tree(proc.pid):  # the parent first: it would replace workers
                 try:
                     os.kill(pid, 9)
                 except ProcessLookupError:
@@ -162,9 +177,29 @@ def first_byte(runs: int) -> dict[str, float]:
             "total_ms": round(statistics.median(total) * 1000, 1)}
 
 
+FREE_THREADED = "/opt/minlambda-pythons/venv-3.14t/bin/python"
+
+
+def cpu_modes(python: str, invocations: int) -> dict[str, object]:
+    """CPU-bound handlers, N=4: threads against processes under `python`."""
+    version = subprocess.run(
+        [python, "-c", "import sys; print(sys.version.split()[0], getattr(sys, '_is_gil_enabled', lambda: True)())"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    return {
+        "python": version[0],
+        "gil": version[1] == "True",
+        **{
+            name: mode(invocations, "slow_plain.cpu_bound", python=python, n=4, MINLAMBDA_CONCURRENCY=name)
+            for name in ("threads", "processes")
+        },
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--invocations", type=int, default=160)
+    parser.add_argument("--free-threaded", default=FREE_THREADED, help="a 3.14t interpreter")
     args = parser.parse_args()
     sequential = throughput(args.invocations)
     concurrent = throughput(args.invocations, AWS_LAMBDA_MAX_CONCURRENCY="8")
@@ -183,6 +218,12 @@ def main() -> int:
             "ratio": round(concurrent / sequential, 2),
         },
         "managed_instances_n8_50ms_io": modes,
+        "cpu_bound_n4": [cpu_modes(sys.executable, args.invocations)]
+        + (
+            [cpu_modes(args.free_threaded, args.invocations)]
+            if os.path.exists(args.free_threaded)
+            else []
+        ),
         "streaming_5x100ms": first_byte(10),
     }
     print(json.dumps(result, indent=1))
