@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -37,6 +38,79 @@ def clean_env(**extra: str | None) -> dict[str, str]:
         else:
             env[key] = value
     return env
+
+
+# A caret line: the `~~~^^^` marks Python puts under a frame's source line to point at
+# the expression that raised. 3.11 and 3.12 leave them out when the expression is the
+# whole line; 3.13 and later only when they would all be `^`, so a call that is the
+# whole line gets `~~~~^^^^` there. awslambdaric formats frames without positions and
+# never prints them.
+CARET_LINE = re.compile(r"[ \t\xa0~^]*[~^][ \t\xa0~^]*")
+
+
+def strip_carets(frame: str) -> str:
+    """A stack trace entry without its caret lines."""
+    lines = frame.splitlines(keepends=True)
+    return "".join(line for line in lines if not CARET_LINE.fullmatch(line.rstrip("\n")))
+
+
+def assert_same_frames_but_carets(actual: list[str], expected: list[str]) -> None:
+    """The same frames, entry by entry: file, line number, function and source line
+    exactly. The only difference allowed is one caret line after an entry's source
+    line, no wider than it, which the interpreter's version decides (see CARET_LINE)."""
+    assert len(actual) == len(expected), (actual, expected)
+    for got, want in zip(actual, expected, strict=True):
+        assert got.startswith(want), (got, want)
+        extra = got[len(want) :]
+        if extra:
+            source = want.splitlines()[-1]
+            assert want.endswith("\n") and extra.count("\n") == 1 and extra.endswith("\n"), (got, want)
+            assert CARET_LINE.fullmatch(extra[:-1]), (got, want)
+            assert len(extra[:-1].rstrip()) <= len(source), (got, want)
+        assert strip_carets(got) == want
+
+
+def assert_same_error_but_carets(actual: dict[str, Any], expected: dict[str, Any]) -> None:
+    """An error document equal to `expected`, its stackTrace compared frame by frame
+    with assert_same_frames_but_carets."""
+    assert actual.keys() == expected.keys(), (actual, expected)
+    rest = [key for key in expected if key != "stackTrace"]
+    assert {k: actual[k] for k in rest} == {k: expected[k] for k in rest}
+    if "stackTrace" in expected:
+        assert_same_frames_but_carets(actual["stackTrace"], expected["stackTrace"])
+
+
+# -- deeply nested events -----------------------------------------------------------------
+# msgspec bounds the nesting it decodes by the interpreter's recursion guard: the
+# recursion limit on 3.11 (some 1,000 levels) and 3.13 (some 10,000), the C stack
+# from 3.14 (some 25,000 arrays, 20,000 objects or 260,000 skipped objects of an
+# unknown field in 8 MiB of stack). Past the bound decoding raises RecursionError,
+# which the runtime answers with Runtime.UnmarshalError. So a depth in between is
+# decoded by some interpreters and refused by others, and a test can only ask that it
+# be served or refused cleanly; PATHOLOGICAL depths are refused by every one.
+
+# Lambda refuses an invocation payload over 6 MB: no event can nest deeper than this.
+MAX_EVENT_BYTES = 6 * 1024 * 1024
+# A depth some interpreters decode and others refuse.
+MODERATE_DEPTH = 5_000
+# As deep as fits in an event: 2 bytes a level, 1 GiB of stack at ~340 bytes a level.
+PATHOLOGICAL_ARRAY_DEPTH = 3_000_000
+# 6 bytes a level; some 32 MiB of stack even for the cheapest path (a skipped field).
+PATHOLOGICAL_OBJECT_DEPTH = 1_000_000
+
+
+def deep_arrays(depth: int) -> bytes:
+    """`[[[...]]]`, `depth` arrays deep: encoded compactly, it is its own JSON."""
+    return b"[" * depth + b"]" * depth
+
+
+def deep_objects(depth: int) -> bytes:
+    """`{"a":{"a":...1}}`, `depth` objects deep: encoded compactly, it is its own JSON."""
+    return b'{"a":' * depth + b"1" + b"}" * depth
+
+
+assert len(deep_arrays(PATHOLOGICAL_ARRAY_DEPTH)) <= MAX_EVENT_BYTES
+assert len(deep_objects(PATHOLOGICAL_OBJECT_DEPTH)) <= MAX_EVENT_BYTES
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import assert_same_error_but_carets
 
 HERE = Path(__file__).resolve().parent
 CLIAPPS = HERE / "cliapps"
@@ -367,7 +368,7 @@ def test_invoke_init_error_exits_2_with_the_error_json(
 ) -> None:
     done = cli("invoke", *args, "--event", "{}", **env)
     assert done.returncode == 2, done.stderr
-    assert json.loads(done.stdout) == error
+    assert_same_error_but_carets(json.loads(done.stdout), error)
     assert done.stdout == done.stdout.strip()
     assert f"[ERROR] {error['errorType']}: {error['errorMessage']}" in done.stderr.decode()
 

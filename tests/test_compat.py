@@ -27,7 +27,7 @@ from typing import Any
 
 import awslambdaric  # noqa: F401 - a dev dependency: the runtime we compare against
 import pytest
-from conftest import ROOT, clean_env
+from conftest import CARET_LINE, ROOT, assert_same_frames_but_carets, clean_env
 
 from minlambda.testing import Emulator, InvokeResult, LocalRuntime
 
@@ -56,7 +56,6 @@ CAUSE_LINK = "\nThe above exception was the direct cause of the following except
 RIC_INIT_WARNING = (
     "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code."
 )
-_CARETS = re.compile(r"[ \t\xa0~^]*[~^][ \t\xa0~^]*")
 _STDLIB = str(Path(sysconfig.get_paths()["stdlib"]) / "importlib")
 
 
@@ -121,22 +120,6 @@ def both(handler: str, calls: list[Call], **kwargs: Any) -> tuple[Served, Served
 
 def one(event: Any, **options: Any) -> list[Call]:
     return [(event, options)]
-
-
-def strip_carets(frame: str) -> str:
-    """A stack trace entry without the `^^^^` lines Python 3.11+ adds under a frame."""
-    lines = frame.splitlines(keepends=True)
-    return "".join(line for line in lines if not _CARETS.fullmatch(line.rstrip("\n")))
-
-
-def assert_same_frames_but_carets(ml_trace: list[str], ric_trace: list[str]) -> None:
-    """minlambda formats frames with their column positions, so an entry may carry a
-    caret line that awslambdaric's (formatted without positions) does not: that is
-    the only difference allowed."""
-    assert len(ml_trace) == len(ric_trace), (ml_trace, ric_trace)
-    for ml_frame, ric_frame in zip(ml_trace, ric_trace, strict=True):
-        assert ml_frame.startswith(ric_frame), (ml_frame, ric_frame)
-        assert strip_carets(ml_frame) == ric_frame
 
 
 def error_log_lines(stdout: str) -> list[str]:
@@ -369,7 +352,7 @@ def test_custom_exception():
     # and the one log line each runtime writes for it, the same but for the carets
     (ric_line,), (ml_line,) = error_log_lines(ric.stdout), error_log_lines(ml.stdout)
     assert ric_line.startswith("[ERROR] PaymentDeclined: card 4000 declined\rTraceback")
-    ml_parts = [p for p in ml_line.split("\r") if not _CARETS.fullmatch(p)]
+    ml_parts = [p for p in ml_line.split("\r") if not CARET_LINE.fullmatch(p)]
     assert "\r".join(ml_parts) == ric_line
 
 

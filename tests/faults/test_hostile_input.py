@@ -10,6 +10,13 @@ from typing import Any
 
 import msgspec
 import pytest
+from conftest import (
+    MODERATE_DEPTH,
+    PATHOLOGICAL_ARRAY_DEPTH,
+    PATHOLOGICAL_OBJECT_DEPTH,
+    deep_arrays,
+    deep_objects,
+)
 from fakeapi import Event
 
 from minlambda import lambda_handler
@@ -97,8 +104,9 @@ def test_lying_framing_is_refused_without_allocating(fake, runtime, raw):
 # -- from the user ----------------------------------------------------------------------------
 
 USER_EVENTS = {
-    "deep-nesting": (b"[" * 10_000 + b"]" * 10_000, "Runtime.UnmarshalError"),
-    "deep-objects": (b'{"a":' * 10_000 + b"1" + b"}" * 10_000, "Runtime.UnmarshalError"),
+    # refused by every interpreter (see conftest): no crash, no stack overflow
+    "deep-nesting": (deep_arrays(PATHOLOGICAL_ARRAY_DEPTH), "Runtime.UnmarshalError"),
+    "deep-objects": (deep_objects(PATHOLOGICAL_OBJECT_DEPTH), "Runtime.UnmarshalError"),
     "invalid-utf8": (b'{"s": "\xc3\x28"}', "Runtime.UnmarshalError"),
     "nan": (b'{"x": NaN}', "Runtime.UnmarshalError"),
     "infinity": (b"[Infinity]", "Runtime.UnmarshalError"),
@@ -116,6 +124,24 @@ def test_malformed_user_events_are_structured_errors(fake, runtime, body, error_
     error = first.json()
     assert first.kind == "error" and error["errorType"] == error_type
     assert error["errorMessage"].startswith("Unable to unmarshal input: ")
+
+
+@pytest.mark.parametrize("body", [deep_arrays(MODERATE_DEPTH), deep_objects(MODERATE_DEPTH)],
+                         ids=["deep-nesting", "deep-objects"])
+def test_moderately_deep_events_are_served_or_refused_cleanly(fake, runtime, body):
+    """Within the interpreter's bound (3.13 and later) the event is decoded and echoed
+    unchanged, past it (3.11) it is an UnmarshalError; nothing else, and the runtime
+    goes on."""
+    api = fake([Event(body), AFTER])
+    rt = runtime(echo, api)
+    first, _ = _then_ok(api, rt)
+    if first.kind == "response":
+        assert first.body == body
+    else:
+        error = first.json()
+        assert first.kind == "error" and error["errorType"] == "Runtime.UnmarshalError"
+        assert error["errorMessage"].startswith("Unable to unmarshal input: ")
+        assert "recursion" in error["errorMessage"] or "Stack overflow" in error["errorMessage"]
 
 
 CORRECT = {
