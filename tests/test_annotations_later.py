@@ -69,6 +69,24 @@ def test_types_defined_below_the_handler_under_the_lambda_loop(module):
     assert result.json() == {"id": "b", "total": 10}
 
 
+@pytest.mark.parametrize("module", LATER)
+def test_types_defined_below_the_handler_with_serve_in_a_script(module):
+    with Emulator() as emulator:
+        proc = subprocess.Popen(
+            [sys.executable, str(CLIAPPS / f"{module}.py")],
+            env=clean_env(AWS_LAMBDA_RUNTIME_API=emulator.runtime_api), cwd=CLIAPPS,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            result = emulator.invoke({"id": "c", "amount": 1})
+            invalid = emulator.invoke({"id": "c"})
+        finally:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert result.json() == {"id": "c", "total": 2}
+    assert invalid.error_type == "Runtime.ValidationError"
+
+
 @pytest.mark.parametrize("module", NEVER)
 def test_a_name_that_never_resolves_is_an_init_error_naming_it(module):
     done = _invoke(f"{module}.handle", "{}")

@@ -27,3 +27,9 @@ class Order(msgspec.Struct):
 class Receipt(msgspec.Struct):
     id: str
     total: int
+
+
+if __name__ == "__main__":  # `python later_types.py`: serve() in a script
+    from minlambda import serve
+
+    serve(handle)
