@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ import pytest
 from fakeapi import Event, FakeAPI
 
 from compat.agentapps.sinks import PlainHTTP, SentrySink, UDPSink
-from compat.harness import ARN, FUNCTION, ML, RUNTIMES, TESTS, Server, lambda_env
+from compat.harness import ARN, FUNCTION, ML, RUNTIMES, TESTS, Server, cli_invoke, lambda_env
 from minlambda.testing import Emulator
 
 APPS = "compat.agentapps"
@@ -313,3 +314,296 @@ def test_sentry_aws_lambda_reports_an_init_error(runtime, sentry_sink):
     assert exception["type"] == "RuntimeError"
     assert exception["value"] == "the configuration is missing"
     assert exception["mechanism"] == {"type": "aws_lambda", "handled": False}
+
+
+# -- processes mode (AWS_LAMBDA_MAX_CONCURRENCY=2), `minlambda invoke`, LocalRuntime --------
+
+
+@contextmanager
+def _two_at_once(
+    runtime: str, handler: str, events: list[dict[str, Any]], rendezvous: Path, **env: str
+) -> Iterator[tuple[Server, list[Any]]]:
+    """`events` (each with the same "batch": the handler waits for the other before
+    going on) at once to `handler` served with AWS_LAMBDA_MAX_CONCURRENCY=2: the
+    server, still up, and the results in order."""
+    rendezvous.mkdir(exist_ok=True)
+    with Server(
+        runtime, handler, AWS_LAMBDA_MAX_CONCURRENCY="2", COMPAT_RENDEZVOUS=str(rendezvous), **env
+    ) as server:
+        yield server, server.invoke_all(events)
+
+
+def _own_workers(results: list[Any], replies: list[dict[str, Any]]) -> None:
+    """Each reply computed with its own request id, by a worker of its own, the two
+    in flight at the same moment (they met)."""
+    assert [reply["request_id"] for reply in replies] == [r.request_id for r in results]
+    assert [reply["met"] for reply in replies] == [2, 2], replies
+    assert len({reply["pid"] for reply in replies}) == 2, replies
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_sentry_aws_lambda_two_at_once_each_its_own(runtime, sentry_sink, tmp_path):
+    needs("sentry_sdk")
+    batch = os.urandom(6).hex()
+    with _two_at_once(
+        runtime,
+        f"{APPS}.sentry_app.handler",
+        [{"batch": batch, "fail": "o-1"}, {"batch": batch}],
+        tmp_path,
+        SENTRY_DSN=sentry_sink.dsn,
+    ) as (server, (failed, ok)):
+        if runtime == ML:
+            # each worker flushes before it posts: the event and both transactions
+            # are at the sink already
+            events = sentry_sink.of_type("event")
+            transactions = sentry_sink.of_type("transaction")
+        else:
+            # awslambdaric's workers post through a LambdaMultiConcurrentRuntimeClient,
+            # not the LambdaRuntimeClient whose post methods Sentry patches to flush:
+            # what was captured goes out from Sentry's background thread, not always
+            # before the result is posted
+            events = sentry_sink.wait("event", 1)
+            transactions = sentry_sink.wait("transaction", 2)
+        log = server.stderr
+    assert failed.error_type == "ValueError", log
+    reply = ok.json()
+    assert reply["request_id"] == ok.request_id
+    assert reply["met"] == 2  # both in flight at once
+    assert len(events) == 1, sentry_sink.items
+    (event,) = events
+    exception = event["exception"]["values"][-1]
+    assert (exception["value"], exception["mechanism"]["type"]) == ("order o-1 failed", "aws_lambda")
+    assert event["extra"]["lambda"]["aws_request_id"] == failed.request_id
+    assert event["extra"]["lambda"]["invoked_function_arn"] == ARN
+    # a transaction each, with its own request id; the failed one's in the trace of
+    # its error event
+    by_request = {t["extra"]["lambda"]["aws_request_id"]: t for t in transactions}
+    assert set(by_request) == {failed.request_id, ok.request_id}, transactions
+    assert by_request[failed.request_id]["contexts"]["trace"]["status"] == "internal_error"
+    assert by_request[ok.request_id]["contexts"]["trace"].get("status") is None
+    failed_trace = by_request[failed.request_id]["contexts"]["trace"]["trace_id"]
+    assert failed_trace == event["contexts"]["trace"]["trace_id"]
+    assert by_request[ok.request_id]["contexts"]["trace"]["trace_id"] != failed_trace
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_opentelemetry_two_at_once_one_span_each(runtime, tmp_path):
+    needs("opentelemetry.instrumentation.aws_lambda")
+    spans_file = tmp_path / "spans.jsonl"
+    batch = os.urandom(6).hex()
+    with _two_at_once(
+        runtime,
+        f"{APPS}.otel_app.handler",
+        [{"batch": batch}, {"batch": batch}],
+        tmp_path / "meet",
+        OTEL_SPANS_FILE=str(spans_file),
+    ) as (server, results):
+        log = server.stderr
+    replies = [result.json() for result in results]
+    _own_workers(results, replies)
+    spans = [json.loads(line) for line in spans_file.read_text().splitlines()]
+    assert sorted(span["attributes"]["faas.invocation_id"] for span in spans) == sorted(
+        r.request_id for r in results
+    ), log
+    for span in spans:
+        assert (span["name"], span["kind"], span["status"]) == (FUNCTION, "SERVER", "UNSET")
+        assert span["attributes"]["cloud.resource_id"] == ARN
+    assert spans[0]["trace_id"] != spans[1]["trace_id"]
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_xray_two_at_once_each_in_its_own_trace(runtime, tmp_path):
+    needs("aws_xray_sdk")
+    needs("requests")
+    headers = [_trace_header() for _ in range(2)]
+    batch = os.urandom(6).hex()
+    script = [
+        Event({"order": f"o-{n}", "batch": batch}, trace_id=h[0]) for n, h in enumerate(headers)
+    ]
+    daemon, target = UDPSink(), PlainHTTP()
+    handler = f"{APPS}.xray_app.handler"
+    with FakeAPI(script) as api:
+        env = lambda_env(
+            AWS_LAMBDA_RUNTIME_API=api.address,
+            _HANDLER=handler,
+            AWS_XRAY_DAEMON_ADDRESS=daemon.address,
+            XRAY_TARGET_URL=target.url,
+            AWS_LAMBDA_MAX_CONCURRENCY="2",
+            COMPAT_RENDEZVOUS=str(tmp_path),
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", runtime, handler], env=env, cwd=TESTS,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            api.wait_results(2, timeout=30)
+            documents = daemon.wait(4)
+        finally:
+            os.killpg(proc.pid, 9)
+            _, err = proc.communicate(timeout=10)
+            daemon.close()
+            target.close()
+        results = {r.target.split("/")[-2]: r for r in api.results}
+    by_id = {event.request_id: (event, header) for event, header in zip(script, headers)}
+    assert len(results) == 2, err.decode()
+    replies = []
+    for request_id, result in results.items():
+        assert result.target.endswith("/response"), (result.body, err.decode())
+        _, (_, root, parent) = by_id[request_id]
+        reply = result.json()
+        assert (reply["trace_id"], reply["parent_id"]) == (root, parent)
+        replies.append(reply)
+    assert [reply["met"] for reply in replies] == [2, 2]
+    assert len({reply["pid"] for reply in replies}) == 2
+    by_trace: dict[str, list[dict[str, Any]]] = {root: [] for _, root, _ in headers}
+    for document in documents:
+        by_trace[document["trace_id"]].append(document)
+    for _, root, parent in headers:
+        names = sorted((d["name"], d.get("namespace")) for d in by_trace[root])
+        assert names == [("127.0.0.1", "remote"), ("work", "local")], documents
+        assert {d["parent_id"] for d in by_trace[root]} == {parent}
+    assert len(documents) == 4
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_datadog_two_at_once_a_span_per_request(runtime, tmp_path):
+    needs("datadog_lambda")
+    batch = os.urandom(6).hex()
+    with _two_at_once(
+        runtime,
+        "datadog_lambda.handler.handler",
+        [
+            {"count": 3, "order": "o-1", "batch": batch},
+            {"count": 1, "order": "o-2", "batch": batch},
+        ],
+        tmp_path,
+        DD_LAMBDA_HANDLER=f"{APPS}.datadog_app.handler",
+        DD_FLUSH_TO_LOG="true",
+    ) as (server, results):
+        stdout, log = server.stdout, server.stderr
+    replies = [result.json() for result in results]
+    _own_workers(results, replies)
+    lines = _json_lines(stdout)
+    metrics = [line for line in lines if "m" in line]
+    orders = sorted((m["v"], m["t"][0]) for m in metrics if m["m"] == "compat.orders")
+    assert orders == [(1, "order:o-2"), (3, "order:o-1")], log
+    invocations = [m for m in metrics if m["m"] == "aws.lambda.enhanced.invocations"]
+    assert len(invocations) == 2
+    spans = [span for line in lines for trace in line.get("traces", []) for span in trace]
+    lambda_spans = [span for span in spans if span["name"] == "aws.lambda"]
+    assert sorted(span["meta"]["request_id"] for span in lambda_spans) == sorted(
+        r.request_id for r in results
+    )
+    assert {span["meta"]["function_arn"] for span in lambda_spans} == {ARN}
+    assert len({span["trace_id"] for span in lambda_spans}) == 2
+
+
+def _local_runtime(target: str, *events: Any, **env: str) -> tuple[list[dict[str, Any]], str]:
+    """`target` ("module:attribute") served by LocalRuntime in a program of its own
+    (agentapps/local_runner.py): one {"request_id", "ok", "payload"} per event, and
+    stderr."""
+    proc = subprocess.run(
+        [sys.executable, "-m", f"{APPS}.local_runner", target, *map(json.dumps, events)],
+        env=lambda_env(**env), cwd=TESTS, stdin=subprocess.DEVNULL, capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    lines = proc.stdout.decode().splitlines()
+    return [json.loads(line[7:]) for line in lines if line.startswith("RESULT ")], err
+
+
+def test_sentry_aws_lambda_under_minlambda_invoke(sentry_sink):
+    """`python -m minlambda invoke`: its __main__ is minlambda's, the integration
+    finds the stand-in there and hooks it, as under `python -m minlambda`."""
+    needs("sentry_sdk")
+    done = cli_invoke(f"{APPS}.sentry_app.handler", {"fail": "o-7"}, SENTRY_DSN=sentry_sink.dsn)
+    assert done.returncode == 1, done.stderr
+    error = done.json()
+    assert (error["errorType"], error["errorMessage"]) == ("ValueError", "order o-7 failed")
+    assert "AwsLambdaIntegration is disabled" not in done.stderr
+    (event,) = sentry_sink.of_type("event")
+    exception = event["exception"]["values"][-1]
+    assert (exception["value"], exception["mechanism"]) == (
+        "order o-7 failed", {"type": "aws_lambda", "handled": False},
+    )  # fmt: skip
+    assert event["extra"]["lambda"]["aws_request_id"] == error["requestId"]
+    assert event["extra"]["lambda"]["function_name"] == FUNCTION
+    (transaction,) = sentry_sink.of_type("transaction")
+    assert transaction["extra"]["lambda"]["aws_request_id"] == error["requestId"]
+
+
+def test_sentry_aws_lambda_under_local_runtime_finds_nothing(sentry_sink):
+    """LocalRuntime runs inside another program's __main__: the integration finds
+    nothing to hook and turns itself off, so the exception reaches Sentry not at
+    all. LocalRuntime serves the handler as it is, and says nothing (the warning
+    minlambda prints for serve() in a script is not printed here)."""
+    needs("sentry_sdk")
+    (result,), err = _local_runtime(
+        f"{APPS}.sentry_app:handler", {"fail": "o-8"}, SENTRY_DSN=sentry_sink.dsn
+    )
+    assert not result["ok"]
+    assert result["payload"]["errorMessage"] == "order o-8 failed"
+    assert "AwsLambdaIntegration is disabled" not in err
+    assert sentry_sink.of_type("event") == []
+    assert sentry_sink.of_type("transaction") == []
+
+
+def test_opentelemetry_under_minlambda_invoke_and_local_runtime(tmp_path):
+    """The instrumentor wraps the attribute _HANDLER names: with _HANDLER set as in
+    Lambda, a span for the invocation under `minlambda invoke` and under
+    LocalRuntime alike. `minlambda invoke HANDLER` does not set _HANDLER: without
+    it the instrumentor only warns."""
+    needs("opentelemetry.instrumentation.aws_lambda")
+    spans_file = tmp_path / "spans.jsonl"
+    handler = f"{APPS}.otel_app.handler"
+    done = cli_invoke(handler, {}, OTEL_SPANS_FILE=str(spans_file))
+    assert done.returncode == 0, done.stderr
+    assert "Could not find the ORIG_HANDLER or _HANDLER" in done.stderr
+    assert not spans_file.exists()
+    done = cli_invoke(handler, {}, OTEL_SPANS_FILE=str(spans_file), _HANDLER=handler)
+    assert done.returncode == 0, done.stderr
+    request_ids = [done.json()["request_id"]]
+    results, err = _local_runtime(
+        f"{APPS}.otel_app:handler",
+        {},
+        {"fail": True},
+        OTEL_SPANS_FILE=str(spans_file),
+        _HANDLER=handler,
+    )
+    assert [r["ok"] for r in results] == [True, False], err
+    assert results[1]["payload"]["errorType"] == "RuntimeError"
+    request_ids += [r["request_id"] for r in results]
+    spans = [json.loads(line) for line in spans_file.read_text().splitlines()]
+    assert [span["attributes"]["faas.invocation_id"] for span in spans] == request_ids
+    for span in spans:
+        assert (span["name"], span["kind"]) == (FUNCTION, "SERVER")
+        assert span["attributes"]["cloud.resource_id"] == ARN
+    assert [span["status"] for span in spans] == ["UNSET", "UNSET", "ERROR"]
+    assert [span["events"] for span in spans] == [[], [], ["exception"]]
+
+
+def test_datadog_under_minlambda_invoke_fails_off_the_main_thread():
+    """`minlambda invoke` calls the handler off the main thread: the Datadog
+    wrapper's ddtrace integration installs a SIGALRM handler per invocation, which
+    Python allows in the main thread only, so the invocation fails (its span says
+    so). Under `python -m minlambda` the handler runs in the main thread."""
+    needs("datadog_lambda")
+    done = cli_invoke(
+        "datadog_lambda.handler.handler",
+        {"count": 2, "order": "o-3"},
+        DD_LAMBDA_HANDLER=f"{APPS}.datadog_app.handler",
+        DD_FLUSH_TO_LOG="true",
+    )
+    assert done.returncode == 1, done.stderr
+    error = done.json()
+    assert (error["errorType"], error["errorMessage"]) == (
+        "ValueError", "signal only works in main thread of the main interpreter",
+    )  # fmt: skip
+    assert "self.timeoutChannel._start()" in "".join(error["stackTrace"])
+    # what the function prints goes to stderr under `minlambda invoke`
+    lines = _json_lines(done.stderr)
+    spans = [span for line in lines for trace in line.get("traces", []) for span in trace]
+    (span,) = [span for span in spans if span["name"] == "aws.lambda"]
+    assert (span["meta"]["request_id"], span["error"]) == (error["requestId"], 1)

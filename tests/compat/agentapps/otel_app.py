@@ -12,6 +12,8 @@ from opentelemetry.instrumentation.aws_lambda import AwsLambdaInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 
+from compat.frameworks.rendezvous import meet
+
 
 class FileExporter(SpanExporter):
     def __init__(self, path):
@@ -38,8 +40,11 @@ trace.set_tracer_provider(provider)
 
 
 def handler(event, context):
+    met = meet(event.get("batch"), context.aws_request_id, parties=2)  # processes mode
     if event.get("fail"):
         raise RuntimeError("no span left behind")
+    if event.get("batch"):
+        return {"request_id": context.aws_request_id, "pid": os.getpid(), "met": met}
     return {"request_id": context.aws_request_id}
 
 

@@ -12,6 +12,8 @@ import os
 import sentry_sdk
 from sentry_sdk.integrations.aws_lambda import AwsLambdaIntegration
 
+from compat.frameworks.rendezvous import meet
+
 sentry_sdk.init(
     dsn=os.environ["SENTRY_DSN"],
     integrations=[AwsLambdaIntegration()],
@@ -22,8 +24,12 @@ sentry_sdk.init(
 
 
 def handler(event, context):
+    # two at once (processes mode): both in flight before either reports
+    met = meet(event.get("batch"), context.aws_request_id, parties=2)
     if event.get("fail"):
         raise ValueError(f"order {event['fail']} failed")
+    if event.get("batch"):
+        return {"request_id": context.aws_request_id, "pid": os.getpid(), "met": met}
     return {"request_id": context.aws_request_id}
 
 

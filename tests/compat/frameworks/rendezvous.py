@@ -15,8 +15,8 @@ from pathlib import Path
 PARTIES = 4
 
 
-def meet(batch: str | None, who: str, *, timeout: float = 15.0) -> int:
-    """How many of the batch had arrived when this one left (PARTIES, or fewer after
+def meet(batch: str | None, who: str, *, timeout: float = 15.0, parties: int = PARTIES) -> int:
+    """How many of the batch had arrived when this one left (`parties`, or fewer after
     `timeout`); 0 without a batch (a plain call, no one to meet)."""
     if not batch:
         return 0
@@ -25,6 +25,6 @@ def meet(batch: str | None, who: str, *, timeout: float = 15.0) -> int:
     deadline = time.monotonic() + timeout
     while True:
         seen = len(list(root.glob(f"{batch}.*")))
-        if seen >= PARTIES or time.monotonic() > deadline:
+        if seen >= parties or time.monotonic() > deadline:
             return seen
         time.sleep(0.01)
