@@ -372,7 +372,10 @@ def test_sentry_aws_lambda_two_at_once_each_its_own(runtime, sentry_sink, tmp_pa
     assert len(events) == 1, sentry_sink.items
     (event,) = events
     exception = event["exception"]["values"][-1]
-    assert (exception["value"], exception["mechanism"]["type"]) == ("order o-1 failed", "aws_lambda")
+    assert (exception["value"], exception["mechanism"]["type"]) == (
+        "order o-1 failed",
+        "aws_lambda",
+    )
     assert event["extra"]["lambda"]["aws_request_id"] == failed.request_id
     assert event["extra"]["lambda"]["invoked_function_arn"] == ARN
     # a transaction each, with its own request id; the failed one's in the trace of
@@ -445,7 +448,9 @@ def test_xray_two_at_once_each_in_its_own_trace(runtime, tmp_path):
             daemon.close()
             target.close()
         results = {r.target.split("/")[-2]: r for r in api.results}
-    by_id = {event.request_id: (event, header) for event, header in zip(script, headers)}
+    by_id = {
+        event.request_id: (event, header) for event, header in zip(script, headers, strict=True)
+    }
     assert len(results) == 2, err.decode()
     replies = []
     for request_id, result in results.items():
