@@ -17,6 +17,7 @@ pytest.importorskip("chalice")
 from compat.frameworks import chalice_app  # noqa: E402
 from compat.frameworks.checks import (  # noqa: E402
     Apps,
+    assert_logged_once,
     assert_same_http,
     body_json,
     check_four_at_once,
@@ -25,6 +26,7 @@ from compat.frameworks.checks import (  # noqa: E402
     check_same_result_everywhere,
     check_threads_share_the_app,
     http_everywhere,
+    serve_two,
 )
 from compat.frameworks.http_events import http_event  # noqa: E402
 from compat.harness import FUNCTION, ML, RIC, cli_invoke, load_event  # noqa: E402
@@ -135,3 +137,41 @@ def test_four_at_once(tmp_path):
 
 def test_threads_mode_would_share_the_app(tmp_path):
     check_threads_share_the_app(ROUTES_HANDLER, _slow, tmp_path)
+
+
+def test_two_at_once_functions_each_callers_own(tmp_path):
+    # @app.lambda_function(): two calls at once (each waits for the other), each
+    # answered with its own event and request id, by a worker of its own
+    def greetings(batch):
+        return [{"name": "ada", "batch": batch}, {"name": "bob", "batch": batch}]
+
+    served = serve_two(f"{MODULE}.hello", greetings, tmp_path / "hello")
+    for runtime, (results, _) in served.items():
+        replies = [result.json() for result in results]
+        assert [(r["hello"], r["function"], r["met"]) for r in replies] == [
+            ("ada", FUNCTION, 2), ("bob", FUNCTION, 2),
+        ], runtime  # fmt: skip
+        assert [r["request_id"] for r in replies] == [result.request_id for result in results]
+        assert len({r["pid"] for r in replies}) == 2, runtime
+
+    # @app.on_sqs_message: two batches sent at once, each caller its own bodies,
+    # each body logged with its own invocation's request id
+    def batches(batch):
+        events = []
+        for tag in ("a", "b"):
+            event = load_event("sqsEvent.json")
+            for index, record in enumerate(event["Records"]):
+                record["body"] = f"{tag}-{index}-{batch}"
+            events.append(event)
+        return events
+
+    served = serve_two(f"{MODULE}.on_message", batches, tmp_path / "sqs")
+    for runtime, (results, stdout) in served.items():
+        replies = [result.json() for result in results]
+        batch = replies[0]["bodies"][0].rsplit("-", 1)[1]
+        assert replies == [
+            {"bodies": [f"{tag}-0-{batch}", f"{tag}-1-{batch}"], "count": 2} for tag in ("a", "b")
+        ], runtime
+        for result, reply in zip(results, replies, strict=True):
+            for body in reply["bodies"]:
+                assert_logged_once(runtime, stdout, f"message {body}", result.request_id)

@@ -29,6 +29,7 @@ from compat.frameworks.checks import (  # noqa: E402
     check_threads_share_the_app,
     http_everywhere,
     http_response,
+    serve_two,
     slow_requests,
 )
 from compat.frameworks.http_events import http_event  # noqa: E402
@@ -275,3 +276,84 @@ def test_four_at_once_resolvers_share_nothing(handler, source, tmp_path):
 
 def test_threads_mode_would_share_the_resolver(tmp_path):
     check_threads_share_the_app(REST, slow_requests("apigw-v1"), tmp_path)
+
+
+# -- two at once (AWS_LAMBDA_MAX_CONCURRENCY=2) -------------------------------------------
+
+
+def test_two_at_once_metrics_one_emf_blob_per_invocation(tmp_path):
+    # each invocation waits for the other, then prints its own blob, with its own
+    # request id (as metadata) and dimension; each worker its own cold start
+    def events(batch):
+        return [{"channel": "web", "orders": 3, "batch": batch},
+                {"channel": "app", "orders": 1, "batch": batch}]  # fmt: skip
+
+    served = serve_two(f"{MODULE}.metrics_handler", events, tmp_path)
+    shapes = {}
+    for runtime, (results, stdout) in served.items():
+        assert [r.json() for r in results] == [{"recorded": 3}, {"recorded": 1}], runtime
+        blobs = _emf(stdout)
+        orders = sorted(
+            (blob["request_id"], blob["channel"], blob["OrdersPlaced"])
+            for blob in blobs
+            if "OrdersPlaced" in blob
+        )
+        assert orders == sorted(
+            [(results[0].request_id, "web", [3.0]), (results[1].request_id, "app", [1.0])]
+        ), (runtime, blobs)
+        cold = [blob for blob in blobs if "ColdStart" in blob]
+        assert [blob["function_name"] for blob in cold] == [FUNCTION] * 2, runtime
+        shapes[runtime] = sorted(
+            json.dumps({k: v for k, v in blob.items() if k != "request_id"}, sort_keys=True)
+            for blob in blobs
+        )
+    assert shapes[ML] == shapes[RIC]
+
+
+def _batch_of_orders(amounts: list[Any], batch: str, tag: str) -> dict[str, Any]:
+    event = load_event("sqsEvent.json")
+    for index, (record, amount) in enumerate(zip(event["Records"], amounts, strict=True)):
+        record["messageId"] = f"{tag}-{index}"
+        record["body"] = json.dumps({"id": f"{tag}-{index}", "amount": amount, "batch": batch})
+    return event
+
+
+def test_two_at_once_parser_data_classes_and_batch_each_callers_own(tmp_path):
+    # two batches processed at once (their first records wait for each other), each
+    # with the failures of its own records: the module's one BatchProcessor is not
+    # shared between them
+    def batches(batch):
+        return [_batch_of_orders([2, -1], batch, "a"), _batch_of_orders([-1, 1], batch, "b")]
+
+    served = serve_two(f"{MODULE}.batch_handler", batches, tmp_path)
+    for runtime, (results, _) in served.items():
+        assert [r.json() for r in results] == [
+            {"batchItemFailures": [{"itemIdentifier": "a-1"}]},
+            {"batchItemFailures": [{"itemIdentifier": "b-0"}]},
+        ], runtime
+    # the parser and the data classes, two different events at once, each caller
+    # its own answer
+    other_sqs = load_event("sqsEvent.json")
+    other_sqs["Records"] = other_sqs["Records"][1:]
+    cases = {
+        "parsed": [
+            ({"id": "o-1", "amount": 2}, {"id": "o-1", "total": 4, "model": "Order"}),
+            ({"id": "o-2", "amount": 5}, {"id": "o-2", "total": 10, "model": "Order"}),
+        ],
+        "parse_inside": [
+            (_eventbridge_order(), {"id": "o-9", "amount": 5}),
+            ({**_eventbridge_order(), "detail": {"id": "o-3", "amount": 1}}, {"id": "o-3", "amount": 1}),
+        ],
+        "sourced": [
+            (load_event("sqsEvent.json"), [SQS_IDS[0], SQS_IDS[1]]),
+            (other_sqs, [SQS_IDS[1]]),
+        ],
+    }  # fmt: skip
+    for name, pairs in cases.items():
+        events = [event for event, _ in pairs]
+        served = serve_two(f"{MODULE}.{name}", lambda batch, events=events: events, tmp_path / name)
+        for runtime, (results, _) in served.items():
+            replies = [r.json() for r in results]
+            if name == "sourced":
+                replies = [[record["id"] for record in reply] for reply in replies]
+            assert replies == [expected for _, expected in pairs], (runtime, name)

@@ -66,7 +66,11 @@ def slow(i):
 
 @app.lambda_function()
 def hello(event, context):
-    return {"hello": event.get("name", "world"), "function": context.function_name}
+    reply = {"hello": event.get("name", "world"), "function": context.function_name}
+    if event.get("batch"):  # two at once (processes mode): wait for the other
+        met = meet(event["batch"], context.aws_request_id, parties=2)
+        reply.update(request_id=context.aws_request_id, pid=os.getpid(), met=met)
+    return reply
 
 
 @app.on_sqs_message(queue="orders", batch_size=10)

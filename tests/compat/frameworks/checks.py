@@ -257,6 +257,28 @@ def check_four_at_once(
     return responses
 
 
+def serve_two(
+    handler: str, events: Callable[[str], list[Any]], tmp_path: Path
+) -> dict[str, tuple[list[InvokeResult], str]]:
+    """`handler` served with AWS_LAMBDA_MAX_CONCURRENCY=2 by awslambdaric and by
+    minlambda (side by side), the two events `events(batch)` sent to each at once
+    (the batch lets the handler wait for the other): {runtime: (the results in
+    order, stdout)}."""
+
+    def serve(runtime: str) -> tuple[list[InvokeResult], str]:
+        rendezvous = tmp_path / runtime
+        rendezvous.mkdir(parents=True, exist_ok=True)
+        with Server(
+            runtime, handler, AWS_LAMBDA_MAX_CONCURRENCY="2", COMPAT_RENDEZVOUS=str(rendezvous)
+        ) as server:
+            results = server.invoke_all(events(uuid.uuid4().hex[:12]))
+            return results, server.stdout
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = {runtime: pool.submit(serve, runtime) for runtime in (RIC, ML)}
+        return {runtime: future.result() for runtime, future in futures.items()}
+
+
 def check_threads_share_the_app(handler: str, slow_event: SlowEvent, tmp_path: Path) -> None:
     """What processes mode is for: the same four requests in minlambda's opt-in
     threads mode (MINLAMBDA_CONCURRENCY=threads) run at once in one process, and an
