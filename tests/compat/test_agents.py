@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -589,11 +590,11 @@ def test_opentelemetry_under_minlambda_invoke_and_local_runtime(tmp_path):
     assert [span["events"] for span in spans] == [[], [], ["exception"]]
 
 
-def test_datadog_under_minlambda_invoke_fails_off_the_main_thread():
-    """`minlambda invoke` calls the handler off the main thread: the Datadog
-    wrapper's ddtrace integration installs a SIGALRM handler per invocation, which
-    Python allows in the main thread only, so the invocation fails (its span says
-    so). Under `python -m minlambda` the handler runs in the main thread."""
+def test_datadog_under_minlambda_invoke_and_local_runtime_fails_off_the_main_thread():
+    """`minlambda invoke` and LocalRuntime call the handler off the main thread: the
+    Datadog wrapper's ddtrace integration installs a SIGALRM handler per invocation,
+    which Python allows in the main thread only, so the invocation fails (its span
+    says so). Under `python -m minlambda` the handler runs in the main thread."""
     needs("datadog_lambda")
     done = cli_invoke(
         "datadog_lambda.handler.handler",
@@ -612,3 +613,92 @@ def test_datadog_under_minlambda_invoke_fails_off_the_main_thread():
     spans = [span for line in lines for trace in line.get("traces", []) for span in trace]
     (span,) = [span for span in spans if span["name"] == "aws.lambda"]
     assert (span["meta"]["request_id"], span["error"]) == (error["requestId"], 1)
+    (result,), err = _local_runtime(
+        "datadog_lambda.handler:handler",
+        {"count": 2, "order": "o-4"},
+        DD_LAMBDA_HANDLER=f"{APPS}.datadog_app.handler",
+        DD_FLUSH_TO_LOG="true",
+    )
+    assert not result["ok"], err
+    assert (result["payload"]["errorType"], result["payload"]["errorMessage"]) == (
+        "ValueError", "signal only works in main thread of the main interpreter",
+    )  # fmt: skip
+
+
+def test_xray_under_minlambda_invoke_and_local_runtime_unsampled():
+    """Each invocation gets a trace of its own in _X_AMZN_TRACE_ID, which the SDK
+    follows; but the trace ids `minlambda invoke` and LocalRuntime make are never
+    sampled, so the SDK sends nothing to the daemon."""
+    needs("aws_xray_sdk")
+    needs("requests")
+    daemon, target = UDPSink(), PlainHTTP()
+    env = {"AWS_XRAY_DAEMON_ADDRESS": daemon.address, "XRAY_TARGET_URL": target.url}
+    try:
+        done = cli_invoke(f"{APPS}.xray_app.handler", {"order": "o-1"}, **env)
+        assert done.returncode == 0, done.stderr
+        results, err = _local_runtime(
+            f"{APPS}.xray_app:handler", {"order": "o-2"}, {"order": "o-3"}, **env
+        )
+        documents = daemon.wait(1, timeout=0.5)
+    finally:
+        daemon.close()
+        target.close()
+    assert [r["ok"] for r in results] == [True, True], err
+    replies = [done.json()] + [r["payload"] for r in results]
+    for reply in replies:
+        assert re.fullmatch(r"1-[0-9a-f]{8}-[0-9a-f]{24}", reply["trace_id"]), reply
+    assert len({reply["trace_id"] for reply in replies}) == 3
+    assert documents == []
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_sentry_chalice_two_at_once_each_its_own(runtime, sentry_sink, tmp_path):
+    """Two failing views sent at once with AWS_LAMBDA_MAX_CONCURRENCY=2: an event
+    each, with its own request id (the integration flushes in the view)."""
+    needs("sentry_sdk")
+    needs("chalice")
+    from compat.frameworks.http_events import http_event
+
+    boom = http_event("apigw-v1", "GET", "/boom", resource="/boom")
+    with _two_at_once(
+        runtime,
+        f"{APPS}.sentry_chalice_app.app",
+        [boom, boom],
+        tmp_path,
+        SENTRY_DSN=sentry_sink.dsn,
+    ) as (server, results):
+        events = sentry_sink.of_type("event")
+        log = server.stderr
+    assert [r.json()["statusCode"] for r in results] == [500, 500], log
+    assert sorted(e["extra"]["lambda"]["aws_request_id"] for e in events) == sorted(
+        r.request_id for r in results
+    ), sentry_sink.items
+    for event in events:
+        exception = event["exception"]["values"][-1]
+        assert (exception["value"], exception["mechanism"]["type"]) == (
+            "the chalice is empty", "chalice",
+        )  # fmt: skip
+
+
+def test_sentry_chalice_under_minlambda_invoke_and_local_runtime(sentry_sink):
+    needs("sentry_sdk")
+    needs("chalice")
+    from compat.frameworks.http_events import http_event
+
+    boom = http_event("apigw-v1", "GET", "/boom", resource="/boom")
+    done = cli_invoke(f"{APPS}.sentry_chalice_app.app", boom, SENTRY_DSN=sentry_sink.dsn)
+    assert (done.returncode, done.json()["statusCode"]) == (0, 500), done.stderr
+    (result,), err = _local_runtime(
+        f"{APPS}.sentry_chalice_app:app", boom, SENTRY_DSN=sentry_sink.dsn
+    )
+    assert result["payload"]["statusCode"] == 500, err
+    events = sentry_sink.of_type("event")
+    assert len(events) == 2, sentry_sink.items
+    for event in events:
+        exception = event["exception"]["values"][-1]
+        assert (exception["value"], exception["mechanism"]["type"]) == (
+            "the chalice is empty", "chalice",
+        )  # fmt: skip
+        assert event["extra"]["lambda"]["invoked_function_arn"] == ARN
+    assert events[1]["extra"]["lambda"]["aws_request_id"] == result["request_id"]
+    assert events[0]["extra"]["lambda"]["aws_request_id"] not in ("", result["request_id"])
