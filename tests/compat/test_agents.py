@@ -13,6 +13,10 @@ sockets:
   under the parent of their invocation (a sampled Lambda-Runtime-Trace-Id, served
   by tests/fakeapi.py since the emulator's trace ids are never sampled);
 - datadog-lambda's handler (DD_LAMBDA_HANDLER), flushing to stdout.
+
+Each also with AWS_LAMBDA_MAX_CONCURRENCY=2 under both runtimes (two invocations at
+once, each observed as its own), and under `python -m minlambda invoke` and
+LocalRuntime (in a program of its own: agentapps/local_runner.py).
 """
 
 from __future__ import annotations

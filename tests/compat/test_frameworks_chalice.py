@@ -4,7 +4,8 @@ the app object itself (`chalice_app.app`, a callable instance, not a function), 
 `python -m awslambdaric` and `python -m minlambda`, `LocalRuntime` and
 `python -m minlambda invoke`, and the routes four at a time with
 AWS_LAMBDA_MAX_CONCURRENCY=4 (`app.current_request` is an attribute of the one app
-object: concurrent requests must not share it)."""
+object: concurrent requests must not share it), and the two functions two at a
+time with AWS_LAMBDA_MAX_CONCURRENCY=2."""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ Logger, Metrics, the parser, the data classes and the batch processor, served by
 `python -m awslambdaric` and `python -m minlambda`, by `LocalRuntime` and by
 `python -m minlambda invoke`, and the resolvers four at a time with
 AWS_LAMBDA_MAX_CONCURRENCY=4 (a resolver keeps the current event in a module
-global: concurrent requests must not share it)."""
+global: concurrent requests must not share it); Metrics, the parser, the data
+classes and the batch processor two at a time with AWS_LAMBDA_MAX_CONCURRENCY=2."""
 
 from __future__ import annotations
 
