@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from minlambda import _agents
 from minlambda._bootstrap import load_handler, prepare_sys_path
@@ -158,8 +158,6 @@ def serve_local_target(
 
 def invoke_once(target: str, event: bytes, *, timeout: float | None = None) -> int:
     """One local invocation of `target`; the exit status of `python -m minlambda invoke`."""
-    from minlambda.testing import LocalRuntime
-
     sys.stdout.flush()
     real_stdout = os.dup(1)
     os.dup2(2, 1)  # from here on, everything the function prints goes to stderr
@@ -175,13 +173,57 @@ def invoke_once(target: str, event: bytes, *, timeout: float | None = None) -> i
                 payload(fault.error_type, fault.message, "", fault.stack, fault.details),
             )
             return 2
-        with LocalRuntime(_agents.attach(handler), timeout=timeout) as runtime:
-            result = runtime.invoke(event)
+        result = _invoke_on_this_thread(_agents.attach(handler), event, timeout)
         sys.stdout.flush()
         _write(real_stdout, result.payload)
         return 0 if result.ok else 1
     finally:
         os.close(real_stdout)
+
+
+def _invoke_on_this_thread(handler: Handler, event: bytes, timeout: float | None) -> Any:
+    """One invocation with the handler on the main thread, as in Lambda (agents set
+    signal handlers, which only the main thread may): the emulator and the invoker
+    run in threads of their own."""
+    import threading
+
+    from minlambda.testing import local_function
+
+    emulator = Emulator(timeout=timeout).start()
+    api = RuntimeAPI(emulator.runtime_api)
+    runner = Runner(handler, api, function=local_function(emulator))
+    stop = threading.Event()
+    answers: list[Any] = []
+
+    def call() -> None:
+        try:
+            answers.append(emulator.invoke(event))
+        finally:
+            stop.set()
+            api.connection.abort()  # ends the runner's next poll
+
+    invoker = threading.Thread(target=call, name="minlambda-invoker", daemon=True)
+    invoker.start()
+    try:
+        runner.run(stop)
+    except RuntimeAPIError:
+        if not stop.is_set():
+            raise
+    except BaseException:
+        # SystemExit in the handler, say: the runtime is gone, which the emulator
+        # learns from its connection (502), as the platform does
+        api.connection.close()
+        invoker.join()
+        if not answers:
+            raise
+    finally:
+        invoker.join()
+        api.close()
+        emulator.close()
+        runner.close()
+        if runner.trace_env is not None:
+            runner.trace_env.set(None)
+    return answers[0]
 
 
 def _write(fd: int, data: bytes) -> None:

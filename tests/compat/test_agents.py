@@ -594,11 +594,12 @@ def test_opentelemetry_under_minlambda_invoke_and_local_runtime(tmp_path):
     assert [span["events"] for span in spans] == [[], [], ["exception"]]
 
 
-def test_datadog_under_minlambda_invoke_and_local_runtime_fails_off_the_main_thread():
-    """`minlambda invoke` and LocalRuntime call the handler off the main thread: the
-    Datadog wrapper's ddtrace integration installs a SIGALRM handler per invocation,
-    which Python allows in the main thread only, so the invocation fails (its span
-    says so). Under `python -m minlambda` the handler runs in the main thread."""
+def test_datadog_under_minlambda_invoke_works_and_under_local_runtime_fails_off_the_main_thread():
+    """The Datadog wrapper's ddtrace integration installs a SIGALRM handler per
+    invocation, which Python allows in the main thread only. `minlambda invoke` runs
+    the handler on the main thread, as Lambda does: it works. LocalRuntime runs it in
+    a thread of its own (the test's thread is the caller's), so there the invocation
+    fails, and its span says so."""
     needs("datadog_lambda")
     done = cli_invoke(
         "datadog_lambda.handler.handler",
@@ -606,17 +607,13 @@ def test_datadog_under_minlambda_invoke_and_local_runtime_fails_off_the_main_thr
         DD_LAMBDA_HANDLER=f"{APPS}.datadog_app.handler",
         DD_FLUSH_TO_LOG="true",
     )
-    assert done.returncode == 1, done.stderr
-    error = done.json()
-    assert (error["errorType"], error["errorMessage"]) == (
-        "ValueError", "signal only works in main thread of the main interpreter",
-    )  # fmt: skip
-    assert "self.timeoutChannel._start()" in "".join(error["stackTrace"])
+    assert done.returncode == 0, done.stderr
+    request_id = done.json()["request_id"]
     # what the function prints goes to stderr under `minlambda invoke`
     lines = _json_lines(done.stderr)
     spans = [span for line in lines for trace in line.get("traces", []) for span in trace]
     (span,) = [span for span in spans if span["name"] == "aws.lambda"]
-    assert (span["meta"]["request_id"], span["error"]) == (error["requestId"], 1)
+    assert (span["meta"]["request_id"], span["error"]) == (request_id, 0)
     (result,), err = _local_runtime(
         "datadog_lambda.handler:handler",
         {"count": 2, "order": "o-4"},
