@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from conftest import ROOT, clean_env
@@ -30,6 +31,25 @@ def _invoke(target: str, event: str) -> subprocess.CompletedProcess[bytes]:
         [sys.executable, "-m", "minlambda", "invoke", target, "--event", event],
         env=clean_env(), cwd=CLIAPPS, capture_output=True, timeout=30,
     )  # fmt: skip
+
+
+def _served(args: list[str], events: list[object], wait: bool = False) -> tuple[list[Any], int | None]:
+    """`python ARGS` against an Emulator, sent `events`; the results and, with
+    `wait`, the exit status (init failed: it exits by itself)."""
+    with Emulator() as emulator:
+        proc = subprocess.Popen(
+            [sys.executable, *args],
+            env=clean_env(AWS_LAMBDA_RUNTIME_API=emulator.runtime_api), cwd=CLIAPPS,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            results = [emulator.invoke(event) for event in events]
+            code = proc.wait(20) if wait else None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate(timeout=10)
+    return results, code
 
 
 @pytest.mark.parametrize("module", LATER)
@@ -55,34 +75,15 @@ def test_types_defined_below_the_handler_in_local_runtime(module):
 
 @pytest.mark.parametrize("module", LATER)
 def test_types_defined_below_the_handler_under_the_lambda_loop(module):
-    with Emulator() as emulator:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "minlambda", f"{module}.handle"],
-            env=clean_env(AWS_LAMBDA_RUNTIME_API=emulator.runtime_api), cwd=CLIAPPS,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            result = emulator.invoke({"id": "b", "amount": 5})
-        finally:
-            proc.kill()
-            proc.communicate(timeout=10)
+    (result,), _ = _served(["-m", "minlambda", f"{module}.handle"], [{"id": "b", "amount": 5}])
     assert result.json() == {"id": "b", "total": 10}
 
 
 @pytest.mark.parametrize("module", LATER)
 def test_types_defined_below_the_handler_with_serve_in_a_script(module):
-    with Emulator() as emulator:
-        proc = subprocess.Popen(
-            [sys.executable, str(CLIAPPS / f"{module}.py")],
-            env=clean_env(AWS_LAMBDA_RUNTIME_API=emulator.runtime_api), cwd=CLIAPPS,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            result = emulator.invoke({"id": "c", "amount": 1})
-            invalid = emulator.invoke({"id": "c"})
-        finally:
-            proc.kill()
-            proc.communicate(timeout=10)
+    (result, invalid), _ = _served(
+        [str(CLIAPPS / f"{module}.py")], [{"id": "c", "amount": 1}, {"id": "c"}]
+    )
     assert result.json() == {"id": "c", "total": 2}
     assert invalid.error_type == "Runtime.ValidationError"
 
@@ -98,19 +99,7 @@ def test_a_name_that_never_resolves_is_an_init_error_naming_it(module):
     with LocalRuntime(f"{module}.handle") as runtime:
         result = runtime.invoke({})
     assert result.status == 502 and result.error_type == "Runtime.InvalidSchema"
-    with Emulator() as emulator:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "minlambda", f"{module}.handle"],
-            env=clean_env(AWS_LAMBDA_RUNTIME_API=emulator.runtime_api), cwd=CLIAPPS,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            served = emulator.invoke({})
-            code = proc.wait(20)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.communicate(timeout=10)
+    (served,), code = _served(["-m", "minlambda", f"{module}.handle"], [{}], wait=True)
     assert served.status == 502 and served.error_type == "Runtime.InvalidSchema"
     assert code == 1
 
