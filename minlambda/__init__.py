@@ -65,7 +65,7 @@ def serve(handler: Any = None) -> NoReturn:
     if address:
         run_lambda(address, lambda: resolve(handler))
     from minlambda._errors import RuntimeFault
-    from minlambda._local import serve_local
+    from minlambda._local.serve import serve_local
     from minlambda._logging import log_unhandled as log_error
 
     try:

@@ -29,8 +29,10 @@ outside, it is served on the local emulator.
 
 def main(argv: list[str] | None = None) -> NoReturn:
     args = sys.argv[1:] if argv is None else argv
-    if args and args[0] in ("invoke", "local", "schema"):
-        command = {"invoke": _invoke, "local": _local, "schema": _schema}[args[0]]
+    if args and args[0] in ("invoke", "local", "schema", "event"):
+        command = {"invoke": _invoke, "local": _local, "schema": _schema, "event": _event}[
+            args[0]
+        ]
         raise SystemExit(command(args[1:]))
     if args and args[0] in ("-h", "--help", "help"):
         sys.stdout.write(USAGE)
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
         prepare_sys_path()
         run_lambda(address, lambda: load_handler(target))
-    from minlambda._local import serve_local_target
+    from minlambda._local.serve import serve_local_target
 
     serve_local_target(target, host="127.0.0.1", port=None, timeout=None)
 
@@ -87,7 +89,7 @@ def _invoke(args: list[str]) -> int:
         event = sys.stdin.buffer.read() or b"{}"  # an empty stdin (</dev/null) is no event
     else:
         event = b"{}"
-    from minlambda._local import invoke_once
+    from minlambda._local.serve import invoke_once
 
     return invoke_once(options.handler, event, timeout=options.timeout)
 
@@ -101,11 +103,17 @@ def _local(args: list[str]) -> int:
         "--port", type=int, default=None, help="port (default $MINLAMBDA_LOCAL_PORT or 9000)"
     )
     options = parser.parse_args(args)
-    from minlambda._local import serve_local_target
+    from minlambda._local.serve import serve_local_target
 
     serve_local_target(
         options.handler, host=options.host, port=options.port, timeout=options.timeout
     )
+
+
+def _event(args: list[str]) -> int:
+    from minlambda._local.samples import main as event_main
+
+    return event_main(args)
 
 
 def _schema(args: list[str]) -> int:

@@ -30,10 +30,10 @@ from typing import Any
 from minlambda._bootstrap import resolve
 from minlambda._concurrency import MODES, Workers, concurrency_from_env
 from minlambda._context import FunctionInfo
-from minlambda._emulator import Emulator
+from minlambda._local.emulator import Emulator
 from minlambda._errors import RuntimeFault, header_value, payload
 from minlambda._handler import Handler
-from minlambda._invoker import InvokeResult
+from minlambda._local.caller import InvokeResult
 from minlambda._loop import Runner
 from minlambda._runtime_api import RuntimeAPI, RuntimeAPIError
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final
 from minlambda._transport import peer_closed
 
 if TYPE_CHECKING:
-    from minlambda._invoker import InvokeResult
+    from minlambda._local.caller import InvokeResult
 
 __all__ = ["Emulator", "INVOKE_PATH"]
 
@@ -257,7 +257,7 @@ class Emulator:
         `identity` ({"cognitoIdentityId": ..., "cognitoIdentityPoolId": ...}) and
         `timeout` (seconds, this invocation only) in minlambda's own headers.
         """
-        from minlambda._invoker import invoke
+        from minlambda._local.caller import invoke
 
         return invoke(
             self.host,

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from minlambda import _agents
 from minlambda._bootstrap import load_handler, prepare_sys_path
-from minlambda._emulator import Emulator
+from minlambda._local.emulator import Emulator
 from minlambda._errors import RuntimeFault, payload
 from minlambda._handler import Handler
 from minlambda._hooks import run_shutdown_locally
