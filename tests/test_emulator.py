@@ -1,4 +1,4 @@
-"""The local emulator (minlambda._emulator) from both of its sides, over real sockets:
+"""The local emulator (minlambda._local.emulator) from both of its sides, over real sockets:
 
 - the invoker's side (the RIE invoke endpoint), driven by `LocalRuntime` for a runtime
   in a thread, by `Emulator()` plus a real `python -m minlambda` subprocess, and by raw

@@ -160,7 +160,7 @@ def test_a_replacement_that_fails_init_takes_the_platforms_403_silently(tmp_path
 def test_no_worker_polls_before_the_first_has_registered_the_extension(
     monkeypatch: pytest.MonkeyPatch,
 ):
-    from minlambda import _emulator
+    from minlambda._local import emulator as _emulator
 
     seen: list[str] = []
     register, serve_next = (
@@ -337,7 +337,7 @@ def test_the_local_emulator_serves_processes_mode(tmp_path: Path):
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        from minlambda._invoker import invoke
+        from minlambda._local.caller import invoke
 
         deadline = time.monotonic() + 20
         while True:

@@ -14,7 +14,7 @@ import pytest
 from conftest import APPS, ROOT, clean_env
 from test_processes import Served
 
-from minlambda import _emulator
+from minlambda._local import emulator as _emulator
 
 
 def _run(script: str, timeout: float = 20) -> tuple[subprocess.Popen[str], str, str]:

@@ -48,6 +48,9 @@ class Response:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)  # Set-Cookie repeated
     body: bytes = b""
+    # why a result became an error response (a v1 result without statusCode, say):
+    # printed on the emulator's terminal, never sent
+    note: str = ""
 
 
 def source(name: str) -> ModuleType:
