@@ -3,6 +3,7 @@
 #   python -m minlambda [HANDLER]             serve (the container ENTRYPOINT)
 #   python -m minlambda invoke HANDLER [...]  one local invocation
 #   python -m minlambda local HANDLER [...]   the local emulator with the handler
+#   python -m minlambda event SOURCE [...]    a sample event
 #   python -m minlambda schema HANDLER         the JSON Schemas of its event and response
 #
 # The serving path, the one Lambda runs at every cold start, avoids argparse and
@@ -19,6 +20,8 @@ USAGE = """\
 usage: python -m minlambda [HANDLER]
        python -m minlambda invoke HANDLER [--event JSON | --event-file PATH] [--timeout S]
        python -m minlambda local HANDLER [--host 127.0.0.1] [--port 9000] [--timeout S]
+                                 [--http [SOURCE]] [--watch]
+       python -m minlambda event [SOURCE] [--set PATH=VALUE ...]
        python -m minlambda schema HANDLER
 
 HANDLER is module.function, module:function, path/to/file.py or path/to/file.py:function
@@ -102,11 +105,28 @@ def _local(args: list[str]) -> int:
     parser.add_argument(
         "--port", type=int, default=None, help="port (default $MINLAMBDA_LOCAL_PORT or 9000)"
     )
+    parser.add_argument(
+        "--http",
+        nargs="?",
+        const="function-url",
+        choices=("function-url", "apigw-v2", "apigw-v1", "alb"),
+        metavar="SOURCE",
+        help="serve every path as HTTP requests from SOURCE: function-url (the default), "
+        "apigw-v2, apigw-v1 or alb",
+    )
+    parser.add_argument(
+        "--watch", action="store_true", help="restart the function when a .py file changes"
+    )
     options = parser.parse_args(args)
     from minlambda._local.serve import serve_local_target
 
     serve_local_target(
-        options.handler, host=options.host, port=options.port, timeout=options.timeout
+        options.handler,
+        host=options.host,
+        port=options.port,
+        timeout=options.timeout,
+        http=options.http,
+        watch=options.watch,
     )
 
 

@@ -30,14 +30,14 @@ from typing import Any
 from minlambda._bootstrap import resolve
 from minlambda._concurrency import MODES, Workers, concurrency_from_env
 from minlambda._context import FunctionInfo
-from minlambda._local.emulator import Emulator
 from minlambda._errors import RuntimeFault, header_value, payload
 from minlambda._handler import Handler
-from minlambda._local.caller import InvokeResult
+from minlambda._local.caller import Headers, HttpResult, InvokeResult
+from minlambda._local.emulator import Emulator
 from minlambda._loop import Runner
 from minlambda._runtime_api import RuntimeAPI, RuntimeAPIError
 
-__all__ = ["Emulator", "InvokeResult", "LocalRuntime"]
+__all__ = ["Emulator", "Headers", "HttpResult", "InvokeResult", "LocalRuntime"]
 
 
 def local_function(emulator: Emulator) -> FunctionInfo:
@@ -203,6 +203,29 @@ class LocalRuntime:
             timeout=timeout,
         )
 
+    def http(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Any = None,
+        body: bytes | str | None = None,
+        json: Any = None,
+        source: str = "function-url",
+    ) -> HttpResult:
+        """Send one HTTP request to the handler as `source` ("function-url",
+        "apigw-v2", "apigw-v1" or "alb") would deliver it, and return the HTTP
+        response that source would give (see `Emulator.http`)::
+
+            response = runtime.http("GET", "/orders/42?expand=1")
+            assert response.status == 200 and response.json()["id"] == "42"
+        """
+        if self._api is None:
+            self.start()
+        return self.emulator.http(
+            method, path, headers=headers, body=body, json=json, source=source
+        )
+
     def close(self) -> None:
         """Stop the runtime thread (or processes) and the emulator."""
         self._stop.set()
@@ -251,33 +274,39 @@ def importable_name(handler: Handler) -> str:
     )
 
 
-def spawn_processes(target: str, emulator: Emulator, count: int) -> subprocess.Popen[bytes]:
-    """`python -m minlambda TARGET` in processes mode against `emulator`."""
+def runtime_env(emulator: Emulator) -> dict[str, str]:
+    """The environment of a `python -m minlambda` subprocess served by `emulator`."""
     function = local_function(emulator)
     env = dict(os.environ)
     env.update(
         {
             "AWS_LAMBDA_RUNTIME_API": emulator.runtime_api,
-            "AWS_LAMBDA_MAX_CONCURRENCY": str(count),
-            "MINLAMBDA_CONCURRENCY": "processes",
             "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
             "AWS_LAMBDA_FUNCTION_VERSION": function.function_version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_limit_in_mb),
             "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group_name,
             "AWS_LAMBDA_LOG_STREAM_NAME": function.log_stream_name,
-            # the workers import what this process can import
+            # the subprocess imports what this process can import
             "PYTHONPATH": os.pathsep.join(p for p in sys.path if isinstance(p, str) and p),
         }
     )
+    return env
+
+
+def spawn_processes(target: str, emulator: Emulator, count: int) -> subprocess.Popen[bytes]:
+    """`python -m minlambda TARGET` in processes mode against `emulator`."""
+    env = runtime_env(emulator)
+    env["AWS_LAMBDA_MAX_CONCURRENCY"] = str(count)
+    env["MINLAMBDA_CONCURRENCY"] = "processes"
     return subprocess.Popen([sys.executable, "-m", "minlambda", target], env=env)
 
 
-def stop_process(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes], grace: float = 10) -> None:
     """SIGTERM (the workers run their shutdown hooks), then SIGKILL if it lingers."""
     if process.poll() is None:
         process.terminate()
         try:
-            process.wait(10)
+            process.wait(grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -8,7 +8,11 @@
 #     Runtime Interface Emulator, answered the way Lambda answers an Invoke: 200
 #     with the payload; 200 with X-Amz-Function-Error: Unhandled and the error JSON
 #     for a function error or a timeout; 502 for an init failure or a runtime that
-#     went away; 413 for a request over 6 MB.
+#     went away; 413 for a request over 6 MB;
+#   - in --http mode (`http_source`, or a request that names its source in
+#     X-Minlambda-Source, as .http() does), any other method and path: the request
+#     becomes the event that source would send (minlambda._local.sources) and the
+#     result the HTTP response that source would give, a streamed one as it comes.
 #
 # Rule: this file speaks HTTP through the standard library's http.server and
 # never through minlambda._http, so a bug in our client codec cannot hide behind a
@@ -23,6 +27,7 @@ import json
 import os
 import queue
 import re
+import select
 import signal
 import socket
 import sys
@@ -34,10 +39,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
-from minlambda._transport import peer_closed
-
 if TYPE_CHECKING:
-    from minlambda._local.caller import InvokeResult
+    from minlambda._local.caller import HttpResult, InvokeResult
 
 __all__ = ["Emulator", "INVOKE_PATH"]
 
@@ -56,6 +59,9 @@ ORPHAN_GRACE: Final = 2.0
 INIT_ALLOWANCE: Final = 10.0
 DEFAULT_TIMEOUT: Final = 300.0
 ARN_PREFIX: Final = "arn:aws:lambda:us-east-1:012345678912:function:"
+HTTP_INTEGRATION: Final = "application/vnd.awslambda.http-integration-response"
+PRELUDE_DELIMITER: Final = b"\x00" * 8
+SOURCE_HEADER: Final = "X-Minlambda-Source"  # a request that names its --http source
 _PRINTABLE: Final = re.compile(r"[\x20-\x7e]{1,256}")
 _ERROR_TRAILERS: Final = (
     "Lambda-Runtime-Function-Error-Type",
@@ -141,6 +147,10 @@ class Emulator:
     host, port : where to listen (port 0: a free port).
     timeout : the function timeout in seconds (default AWS_LAMBDA_FUNCTION_TIMEOUT or 300).
     function_name : the name in the invoked function ARN.
+    http_source : serve every other path as HTTP requests from this source
+        ("function-url", "apigw-v2", "apigw-v1" or "alb"); None: only requests that
+        name their source (what .http() sends) are.
+    log_requests : print a line per HTTP request on stderr (`local --http`).
     """
 
     def __init__(
@@ -150,6 +160,8 @@ class Emulator:
         port: int = 0,
         timeout: float | None = None,
         function_name: str | None = None,
+        http_source: str | None = None,
+        log_requests: bool = False,
     ) -> None:
         env_timeout = os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT", "")
         if timeout is None:
@@ -164,6 +176,12 @@ class Emulator:
         self.function_name = (
             function_name or os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or "test_function"
         )
+        if http_source is not None:
+            from minlambda._local.sources import source
+
+            source(http_source)  # ValueError for a name that is not a source
+        self.http_source = http_source
+        self.log_requests = log_requests
         self._cv = threading.Condition()
         self._pending: deque[_Invocation] = deque()
         self._running: dict[str, _Invocation] = {}
@@ -268,6 +286,49 @@ class Emulator:
             tenant_id=tenant_id,
             timeout=timeout,
         )
+
+    def http(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Any = None,
+        body: bytes | str | None = None,
+        json: Any = None,
+        source: str = "function-url",
+    ) -> HttpResult:
+        """Send one HTTP request, which the emulator turns into the event `source`
+        would send, and return the HTTP response that source would give.
+
+        `path` may carry a query string; `headers` is a mapping or a list of (name,
+        value) pairs (repeats kept); `json` is sent as a JSON body.
+        """
+        from minlambda._local.caller import http
+
+        return http(
+            self.host,
+            self.port,
+            method,
+            path,
+            headers=headers,
+            body=body,
+            json=json,
+            source=source,
+        )
+
+    def restart(self) -> None:
+        """A new runtime is about to start (`local --watch`): forget the old one's
+        init error, and let the new one post its own."""
+        with self._cv:
+            self._init_error = None
+            self._polled = False
+            self._cv.notify_all()
+
+    @property
+    def init_error(self) -> tuple[str, bytes] | None:
+        """The error type and body a runtime posted to /runtime/init/error, if any."""
+        with self._cv:
+            return self._init_error
 
     def _invoke(
         self, payload: bytes, headers: dict[str, str], timeout: float, request_id: str
@@ -475,6 +536,58 @@ def _api_error(message: str, error_type: str) -> bytes:
     return json.dumps({"errorMessage": message, "errorType": error_type}).encode() + b"\n"
 
 
+_TOKEN: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# the emulator sets these itself; a function's own would corrupt the framing
+_OWN_FIELDS: Final = frozenset(("content-length", "transfer-encoding", "connection", "trailer"))
+
+
+def _sendable(name: str) -> bool:
+    """Whether a function's header field may go out: a token, not a framing field."""
+    return bool(_TOKEN.fullmatch(name)) and name.lower() not in _OWN_FIELDS
+
+
+def _status(status: int) -> int:
+    return status if 100 <= status <= 599 else 502
+
+
+def _prelude(text: bytes) -> tuple[int, list[tuple[str, str]]] | None:
+    """The status and header fields of an HTTP-integration prelude, None if malformed."""
+    try:
+        prelude = json.loads(text)
+        status = prelude.get("statusCode", 200)
+        headers = prelude.get("headers") or {}
+        cookies = prelude.get("cookies") or []
+        if type(status) is not int or not isinstance(headers, dict):
+            return None
+        fields = [(str(k), str(v)) for k, v in headers.items()]
+        fields += [("Set-Cookie", str(cookie)) for cookie in cookies]
+    except (ValueError, AttributeError, TypeError):
+        return None
+    return status, fields
+
+
+def _stream_error(trailers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    """A stream that failed before its body, as an ordinary error outcome."""
+    error_type = trailers.get(_ERROR_TRAILERS[0].lower(), "Unknown")
+    body = trailers.get(_ERROR_TRAILERS[1].lower(), "")
+    try:
+        error = base64.b64decode(body)
+        json.loads(error)
+    except (binascii.Error, ValueError):
+        error = json.dumps({"errorType": error_type, "errorMessage": ""}).encode()
+    return 200, _headers("", error=True), error
+
+
+def _peer_closed(sock: socket.socket) -> bool:
+    """True when the peer has closed `sock`: a runtime waiting for /next sends
+    nothing, so a readable socket with nothing to read is one that went away."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
 def _trace_id() -> str:
     return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
 
@@ -600,9 +713,34 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 trailers[name.strip().lower()] = _one_line(value.strip())
 
     # -- routes ------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+    def _route(self) -> None:
         with _Busy(self.server.emulator):
-            self._route_get()
+            path = self.path.split("?", 1)[0]
+            source = self._http_source(path)
+            if source is not None:
+                self._serve_http(source)
+            elif self.command == "GET":
+                self._route_get()
+            elif self.command in ("POST", "PUT"):
+                self._route_post()
+            else:
+                self._reply(404, _api_error("Unknown path", "NotFound"))
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _route
+
+    def __getattr__(self, name: str) -> Any:
+        # any other method (PROPFIND, say) is an HTTP request in --http mode too:
+        # http.server looks for do_<METHOD>
+        if name.startswith("do_") and name[3:].isupper():
+            return self._route
+        raise AttributeError(name)
+
+    def _http_source(self, path: str) -> str | None:
+        """The source this request comes from in --http mode, or None for a request
+        to the Runtime API or the invoke endpoint (paths the function never sees)."""
+        if path == INVOKE_PATH or path.startswith((RUNTIME_PREFIX, EXTENSION_PREFIX)):
+            return None
+        return self.headers.get(SOURCE_HEADER) or self.server.emulator.http_source
 
     def _route_get(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -614,10 +752,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._serve_extension_next()
         else:
             self._reply(404, _api_error("Unknown path", "NotFound"))
-
-    def do_POST(self) -> None:  # noqa: N802
-        with _Busy(self.server.emulator):
-            self._route_post()
 
     def _route_post(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -642,7 +776,147 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self._reply(400, _api_error(f"Bad request: {exc}", "InvalidRequest"))
 
-    do_PUT = do_POST
+    # -- --http mode -------------------------------------------------------------------
+    def _serve_http(self, name: str) -> None:
+        from minlambda._local.sources import Request, Response, source
+
+        emulator = self.server.emulator
+        started = time.monotonic()
+        try:
+            module = source(name)
+            body, size = self._body(MAX_REQUEST)
+        except (ValueError, _BadRequest) as exc:
+            self.close_connection = True
+            self._send_http(Response(400, [("Content-Type", "text/plain")], f"{exc}\n".encode()))
+            return
+        if size > MAX_REQUEST:
+            response = Response(413, [("Content-Type", "application/json")])
+            response.body = b'{"message":"Request Entity Too Large"}'
+            self._send_http(response)
+            self._log_request(response.status, started)
+            return
+        request_id = str(uuid.uuid4())
+        request = Request(
+            method=self.command,
+            target=self.path,
+            headers=[(k, v) for k, v in self.headers.items() if k.lower() != "x-minlambda-source"],
+            body=body,
+            source_ip=str(self.client_address[0]),
+            request_id=request_id,
+            time=time.time(),
+            host=emulator.runtime_api,
+            protocol=self.request_version,
+            source=name,
+        )
+        event = json.dumps(module.event(request)).encode()
+        trace = {"Lambda-Runtime-Trace-Id": _trace_id()}
+        outcome = emulator._invoke(event, trace, emulator.timeout, request_id)
+        if isinstance(outcome, _Stream):
+            status = self._send_http_stream(module, outcome, started + emulator.timeout)
+        else:
+            response = self._http_answer(module, outcome)
+            self._send_http(response)
+            status = response.status
+        self._log_request(status, started)
+
+    def _http_answer(self, module: Any, outcome: tuple[int, dict[str, str], bytes]) -> Any:
+        """The HTTP response for an invocation's outcome, as the source gives it."""
+        status, headers, payload = outcome
+        if status == 200 and "X-Amz-Function-Error" not in headers:
+            response = module.response(payload)
+            if response.note:
+                self._say(f"{response.status}: {response.note}")
+            return response
+        try:
+            error = json.loads(payload)
+            error_type, message = str(error["errorType"]), str(error.get("errorMessage", ""))
+        except (ValueError, TypeError, KeyError):
+            error_type, message = "Unknown", payload[:200].decode("utf-8", "replace")
+        response = module.error("timeout" if error_type == "Sandbox.Timedout" else "error")
+        # not the platform's: the error where a browser's developer tools show it
+        response.headers.append(("X-Minlambda-Error", f"{error_type}: {_one_line(message)}"[:1000]))
+        what = "the function failed" if status == 200 else "the function could not run"
+        self._say(f"{response.status}: {what}: {error_type}: {_one_line(message)}")
+        return response
+
+    def _send_http(self, response: Any) -> None:
+        self.send_response(_status(response.status))
+        for name, value in response.headers:
+            if _sendable(name):
+                self.send_header(name, _one_line(value))
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def _send_http_stream(self, module: Any, stream: _Stream, deadline: float) -> int:
+        """A streamed response, forwarded to the HTTP client as its chunks come, the
+        HTTP-integration prelude (status, headers, cookies) applied; the status sent."""
+        first = stream.get(deadline)
+        held = first or b""
+        fields: list[tuple[str, str]] = [("Content-Type", stream.content_type)]
+        status = 200
+        if stream.content_type.split(";")[0].strip() == HTTP_INTEGRATION:
+            # the prelude ends at 8 NUL bytes; it may span chunks
+            while PRELUDE_DELIMITER not in held and first is not None and len(held) < 1 << 20:
+                first = stream.get(deadline)
+                held += first or b""
+            prelude, found, held = held.partition(PRELUDE_DELIMITER)
+            parsed = _prelude(prelude) if found else None
+            if parsed is None and not stream.trailers:
+                self._send_http(module.error("error"))
+                self._say("502: the streamed response has no valid HTTP-integration prelude")
+                stream.abandon()
+                return 502
+            if parsed is not None:
+                status, fields = parsed
+        if first is None and not held and stream.trailers.get(_ERROR_TRAILERS[0].lower()):
+            # it failed before a byte of the body: the source's error response
+            response = self._http_answer(module, _stream_error(stream.trailers))
+            self._send_http(response)
+            return int(response.status)
+        self.send_response(_status(status))
+        for name, value in fields:
+            if _sendable(name):
+                self.send_header(name, _one_line(value))
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        if self.command == "HEAD":
+            stream.abandon()
+            self.wfile.write(b"0\r\n\r\n")
+            return status
+        try:
+            while True:
+                if held:
+                    self.wfile.write(b"%x\r\n%b\r\n" % (len(held), held))
+                    self.wfile.flush()
+                if first is None:
+                    break
+                first = stream.get(deadline)
+                held = first or b""
+        except OSError:
+            stream.abandon()  # the HTTP client went away
+            raise
+        error_type = stream.trailers.get(_ERROR_TRAILERS[0].lower())
+        if error_type:
+            # the body is cut short, as the platform's is: no last chunk
+            self._say(f"{status}: the stream ended with an error: {error_type}")
+            self.close_connection = True
+        else:
+            self.wfile.write(b"0\r\n\r\n")
+        return status
+
+    def _say(self, message: str) -> None:
+        sys.stderr.write(f"minlambda: {self.command} {_one_line(self.path)[:200]} -> {message}\n")
+        sys.stderr.flush()
+
+    def _log_request(self, status: int, started: float) -> None:
+        if self.server.emulator.log_requests:
+            took = (time.monotonic() - started) * 1000
+            sys.stderr.write(
+                f"minlambda: {self.command} {_one_line(self.path)[:200]} {status} {took:.1f} ms\n"
+            )
+            sys.stderr.flush()
 
     def _serve_extension_register(self) -> None:
         # the Extensions API, for the internal extension that shutdown hooks register
@@ -683,7 +957,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "Lambda-Runtime-Invoked-Function-Arn": ARN_PREFIX + emulator.function_name,
         }
         headers.update(invocation.headers)
-        if peer_closed(self.connection):
+        if _peer_closed(self.connection):
             # a poll left behind by a runtime that died while idle: the event is for
             # the runtime that replaces it
             emulator._undeliver(invocation)

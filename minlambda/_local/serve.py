@@ -13,10 +13,10 @@ from typing import Any, NoReturn
 
 from minlambda import _agents
 from minlambda._bootstrap import load_handler, prepare_sys_path
-from minlambda._local.emulator import Emulator
 from minlambda._errors import RuntimeFault, payload
 from minlambda._handler import Handler
 from minlambda._hooks import run_shutdown_locally
+from minlambda._local.emulator import Emulator
 from minlambda._logging import configure
 from minlambda._logging import log_unhandled as log_error
 from minlambda._loop import Runner
@@ -50,27 +50,26 @@ def serve_local(
     port: int | None = None,
     timeout: float | None = None,
     target: str | None = None,
+    http: str | None = None,
 ) -> NoReturn:
     """Serve `handler` on the local emulator until interrupted (`target`: its name
-    as given on the command line, for the worker processes of processes mode)."""
+    as given on the command line, for the worker processes of processes mode; `http`:
+    the source every other path is served as, in --http mode)."""
     from minlambda.testing import local_function
 
     configure()  # logs as in Lambda (once: `local` configured before the import)
 
     try:
-        emulator = Emulator(
-            host=host, port=local_port() if port is None else port, timeout=timeout
-        ).start()
+        emulator = listen(host, port, timeout, http)
     except OSError as exc:
         _fail(2, f"cannot listen on {host}:{port if port is not None else local_port()}: {exc}")
-    url = emulator.url
     _stop_on_sigterm()
     if os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"):
-        _serve_workers(handler, emulator, url, target)
+        _serve_workers(handler, emulator, target)
     api = RuntimeAPI(emulator.runtime_api)
     runner = Runner(handler, api, function=local_function(emulator))
     try:
-        _announce(handler, url)  # inside the try: a Ctrl-C right after it exits 0 too
+        announce(handler.name, emulator)  # inside the try: a Ctrl-C right after it exits 0 too
         runner.run()
     except KeyboardInterrupt:
         pass
@@ -95,13 +94,40 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _announce(handler: Handler, url: str) -> None:
-    print(f"minlambda: serving {handler.name} at {url} - try: curl -s -d '{{}}' {url}", flush=True)
+def listen(host: str, port: int | None, timeout: float | None, http: str | None) -> Emulator:
+    """The local emulator, listening (OSError when it cannot)."""
+    return Emulator(
+        host=host,
+        port=local_port() if port is None else port,
+        timeout=timeout,
+        http_source=http,
+        log_requests=http is not None,
+    ).start()
 
 
-def _serve_workers(
-    handler: Handler, emulator: Emulator, url: str, target: str | None
-) -> NoReturn:
+_SOURCE_NAMES = {
+    "function-url": "a Function URL",
+    "apigw-v2": "an API Gateway HTTP API",
+    "apigw-v1": "an API Gateway REST API",
+    "alb": "an Application Load Balancer",
+}
+
+
+def announce(name: str, emulator: Emulator) -> None:
+    """The line that says where the function is served and how to call it."""
+    url = emulator.url
+    if emulator.http_source is None:
+        print(f"minlambda: serving {name} at {url} - try: curl -s -d '{{}}' {url}", flush=True)
+        return
+    base = f"http://{emulator.host}:{emulator.port}/"
+    print(
+        f"minlambda: serving {name} behind {_SOURCE_NAMES[emulator.http_source]} at {base}"
+        f" - try: curl -s {base} (invoke endpoint: {url})",
+        flush=True,
+    )
+
+
+def _serve_workers(handler: Handler, emulator: Emulator, target: str | None) -> NoReturn:
     # AWS_LAMBDA_MAX_CONCURRENCY locally too: several invocations at once, in the
     # mode they would run in Lambda
     from minlambda._concurrency import Workers, concurrency_from_env, max_concurrency
@@ -116,7 +142,7 @@ def _serve_workers(
             _fail(2, str(exc))
         process = spawn_processes(name, emulator, count)
         try:
-            _announce(handler, url)
+            announce(handler.name, emulator)
             code = process.wait()
         except KeyboardInterrupt:
             code = 0
@@ -129,7 +155,7 @@ def _serve_workers(
     workers = Workers(handler, emulator.runtime_api, count, function=local_function(emulator))
     try:
         workers.start()
-        _announce(handler, url)
+        announce(handler.name, emulator)
         failure = workers.wait()
     except KeyboardInterrupt:
         failure = None
@@ -143,9 +169,19 @@ def _serve_workers(
 
 
 def serve_local_target(
-    target: str | None, *, host: str, port: int | None, timeout: float | None
+    target: str | None,
+    *,
+    host: str,
+    port: int | None,
+    timeout: float | None,
+    http: str | None = None,
+    watch: bool = False,
 ) -> NoReturn:
     """`python -m minlambda [local] HANDLER` outside Lambda."""
+    if watch:
+        from minlambda._local.watch import serve_watching
+
+        serve_watching(target, host=host, port=port, timeout=timeout, http=http)
     prepare_sys_path()
     configure()
     try:
@@ -153,7 +189,9 @@ def serve_local_target(
     except RuntimeFault as fault:
         log_error(fault.error_type, fault.message, fault.stack)
         raise SystemExit(1) from None
-    serve_local(_agents.attach(handler), host=host, port=port, timeout=timeout, target=target)
+    serve_local(
+        _agents.attach(handler), host=host, port=port, timeout=timeout, target=target, http=http
+    )
 
 
 def invoke_once(target: str, event: bytes, *, timeout: float | None = None) -> int:
