@@ -63,7 +63,7 @@ def port_refuses(port: int) -> bool:
 
 
 def test_public_names() -> None:
-    assert minlambda.testing.__all__ == ["Emulator", "InvokeResult", "LocalRuntime"]
+    assert minlambda.testing.__all__ == ["Emulator", "Headers", "HttpResult", "InvokeResult", "LocalRuntime"]
 
 
 def test_decorated_function_in_a_context_manager() -> None:

@@ -195,6 +195,7 @@ class Emulator:
         self._closed = False
         self._conns: dict[int, socket.socket] = {}
         self._conn_ids = iter(range(1, 1 << 62))
+        self._live_from = 0  # connections older than this belong to a replaced runtime
         self._server = _Server((host, port), _Handler, self)
         self._thread: threading.Thread | None = None
 
@@ -317,9 +318,11 @@ class Emulator:
         )
 
     def restart(self) -> None:
-        """A new runtime is about to start (`local --watch`): forget the old one's
-        init error, and let the new one post its own."""
+        """The runtime is about to be replaced (`local --watch`): the connections open
+        now take no more invocations (a poll waiting on one is closed), the old init
+        error is forgotten, and the next runtime may post its own."""
         with self._cv:
+            self._live_from = next(self._conn_ids)
             self._init_error = None
             self._polled = False
             self._cv.notify_all()
@@ -401,9 +404,11 @@ class Emulator:
     # -- the runtime's side ------------------------------------------------------------
     def _next(self, conn_id: int) -> _Invocation | None:
         with self._cv:
+            if conn_id < self._live_from:
+                return None
             self._polled = True
             while not self._pending:
-                if self._closed:
+                if self._closed or conn_id < self._live_from:
                     return None
                 self._cv.wait(0.5)
             invocation = self._pending.popleft()

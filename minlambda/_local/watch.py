@@ -106,28 +106,27 @@ def serve_watching(
         _say(f"watching {len(files)} .py files under {', '.join(roots)}: saving one restarts it")
         quick_deaths = 0
         while True:
-            emulator.restart()
             runtime = _start(target, emulator)
             started = time.monotonic()
-            files, changed = _wait(roots, files, runtime, emulator)
-            _stop(runtime)
-            if changed:
-                quick_deaths = 0
-                _say(f"{_shown(changed[0])} changed: restarting {name}")
-                continue
-            # the runtime exited on its own
-            if emulator.init_error is not None:
-                error_type = emulator.init_error[0]
-                _say(f"{name} failed to start ({error_type}): fix it and save to try again")
-            else:
-                quick_deaths = quick_deaths + 1 if time.monotonic() - started < QUICK_DEATH else 0
-                if quick_deaths < QUICK_DEATHS:
-                    _say(f"the runtime exited with status {runtime.returncode}: restarting it")
-                    time.sleep(POLL)
-                    continue
-                _say(f"the runtime keeps exiting (status {runtime.returncode}): save to retry")
-            files, changed = _wait(roots, files, None, emulator)
+            files, changed = _wait(roots, files, runtime)
+            if not changed:  # the runtime exited on its own
+                runtime.wait()
+                if emulator.init_error is not None:
+                    error_type = emulator.init_error[0]
+                    _say(f"{name} failed to start ({error_type}): fix it and save to try again")
+                    files, changed = _wait(roots, files, None)
+                else:
+                    quick = time.monotonic() - started < QUICK_DEATH
+                    quick_deaths = quick_deaths + 1 if quick else 0
+                    if quick_deaths < QUICK_DEATHS:
+                        _say(f"the runtime exited with status {runtime.returncode}: restarting it")
+                        emulator.restart()
+                        continue
+                    _say(f"the runtime keeps exiting (status {runtime.returncode}): save to retry")
+                    files, changed = _wait(roots, files, None)
             quick_deaths = 0
+            emulator.restart()  # before the stop: no request goes to a dying runtime
+            _stop(runtime)
             _say(f"{_shown(changed[0])} changed: restarting {name}")
     except KeyboardInterrupt:
         pass
@@ -154,10 +153,7 @@ def _stop(runtime: subprocess.Popen[bytes]) -> None:
 
 
 def _wait(
-    roots: list[str],
-    files: Snapshot,
-    runtime: subprocess.Popen[bytes] | None,
-    emulator: Emulator,
+    roots: list[str], files: Snapshot, runtime: subprocess.Popen[bytes] | None
 ) -> tuple[Snapshot, list[str]]:
     """Until a file changes (the new snapshot and what changed) or `runtime` exits
     (the same snapshot, nothing changed)."""

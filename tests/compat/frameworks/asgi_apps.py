@@ -49,6 +49,14 @@ def cookies(response: Response):
     return {"cookies": 2}
 
 
+LOGO = bytes(range(256)) * 4  # not UTF-8: Mangum sends it base64-encoded
+
+
+@api.get("/logo.png")
+def logo():
+    return Response(content=LOGO, media_type="image/png")
+
+
 @api.get("/teapot")
 def teapot():
     raise HTTPException(status_code=418, detail="short and stout")
