@@ -33,9 +33,7 @@ outside, it is served on the local emulator.
 def main(argv: list[str] | None = None) -> NoReturn:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in ("invoke", "local", "schema", "event"):
-        command = {"invoke": _invoke, "local": _local, "schema": _schema, "event": _event}[
-            args[0]
-        ]
+        command = {"invoke": _invoke, "local": _local, "schema": _schema, "event": _event}[args[0]]
         raise SystemExit(command(args[1:]))
     if args and args[0] in ("-h", "--help", "help"):
         sys.stdout.write(USAGE)
@@ -109,10 +107,10 @@ def _local(args: list[str]) -> int:
         "--http",
         nargs="?",
         const="function-url",
-        choices=("function-url", "apigw-v2", "apigw-v1", "alb"),
+        choices=("function-url", "apigw-v2", "apigw-v1", "alb", "alb-multi-value"),
         metavar="SOURCE",
         help="serve every path as HTTP requests from SOURCE: function-url (the default), "
-        "apigw-v2, apigw-v1 or alb",
+        "apigw-v2, apigw-v1, alb or alb-multi-value",
     )
     parser.add_argument(
         "--watch", action="store_true", help="restart the function when a .py file changes"

@@ -592,7 +592,7 @@ def test_a_malformed_payload_2_response_is_the_sources_error(result, why):
         f"malformed result: {why}",
     )
     api = v2.response(payload(result), source="apigw-v2")
-    assert (api.status, api.body) == (500, b'{"message":"Internal Server Error"}')
+    assert (api.status, api.body) == (502, b'{"message":"Internal Server Error"}')
     assert api.note == f"malformed result: {why}"
 
 
@@ -805,7 +805,7 @@ REST_ERROR = [("Content-Type", "application/json")], b'{"message": "Internal ser
 REST_TIMEOUT = [("Content-Type", "application/json")], b'{"message": "Endpoint request timed out"}'
 ERRORS = [
     ("function-url", "error", 502, *URL_ERROR),
-    ("apigw-v2", "error", 500, *API_ERROR),
+    ("apigw-v2", "error", 502, *API_ERROR),
     ("apigw-v1", "error", 502, *REST_ERROR),
     # every timeout is a 504, with the body the source gives a function that timed out
     ("function-url", "timeout", 504, *URL_ERROR),

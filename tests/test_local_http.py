@@ -35,6 +35,7 @@ MODELS: dict[str, Any] = {
     "apigw-v2": APIGatewayProxyEventV2[Any],
     "apigw-v1": APIGatewayProxyEvent[Any],
     "alb": ALBEvent[Any],
+    "alb-multi-value": ALBEvent[Any],
 }
 
 
@@ -164,7 +165,7 @@ def test_head_gets_the_head_alone(web):
 def test_a_handler_error_is_a_502_and_is_printed(web):
     port, process = web
     status, headers, body = request(port, "GET", "/boom")
-    expected = source("function-url").error("error")
+    expected = source("function-url").error("error", source="function-url")
     assert (status, body) == (expected.status, expected.body) and status == 502
     assert headers["X-Minlambda-Error"] == "ValueError: boom at /boom"
     status, _, _ = request(port, "GET", "/plain")
@@ -179,7 +180,7 @@ def test_a_handler_error_is_a_502_and_is_printed(web):
 def test_a_timeout_is_a_504(web):
     port, process = web
     status, headers, body = request(port, "GET", "/slow")
-    expected = source("function-url").error("timeout")
+    expected = source("function-url").error("timeout", source="function-url")
     assert (status, body) == (expected.status, expected.body) and status == 504
     assert headers["X-Minlambda-Error"].startswith("Sandbox.Timedout: ")
     _, _, _, err = process.interrupt()
@@ -239,8 +240,8 @@ def test_every_source_on_the_command_line(server: Callable[..., Server]) -> None
         msgspec.convert(echoed(body), MODELS[name])
         status, _, body = request(port, "GET", "/boom")
         assert (status, body) == (
-            source(name).error("error").status,
-            source(name).error("error").body,
+            source(name).error("error", source=name).status,
+            source(name).error("error", source=name).body,
         )
         process.stop()
 
@@ -298,7 +299,10 @@ def test_a_plain_stream_is_a_200_of_its_content_type(streaming):
 def test_a_stream_that_fails_before_its_body_is_a_502(streaming):
     port, _ = streaming
     status, headers, body = request(port, "GET", "/empty-broken")
-    assert (status, body) == (502, source("function-url").error("error").body)
+    assert (status, body) == (
+        502,
+        source("function-url").error("error", source="function-url").body,
+    )
     assert headers["X-Minlambda-Error"] == "RuntimeError: nothing to stream"
 
 
@@ -334,9 +338,11 @@ def test_runtime_http_for_every_source(name: str) -> None:
         event = echoed(result.body)
         decoded = msgspec.convert(event, MODELS[name])
         assert decoded.body == '{"amount": 2}'
-        assert "x-minlambda-source" not in {k.lower() for k in event["headers"] or {}}
+        headers = event.get("headers") or event["multiValueHeaders"]
+        assert "x-multi" in {k.lower() for k in headers}
+        assert "x-minlambda-source" not in {k.lower() for k in headers}
         boom = runtime.http("GET", "/boom", source=name)
-        expected = source(name).error("error")
+        expected = source(name).error("error", source=name)
         assert (boom.status, boom.body) == (expected.status, expected.body)
         binary = runtime.http("GET", "/bin", source=name)
         assert binary.body == web_app.BINARY
@@ -359,7 +365,7 @@ def test_runtime_http_timeout_is_a_504() -> None:
     with LocalRuntime(slow, timeout=0.3) as runtime:
         for name in SOURCE_NAMES:
             result = runtime.http("GET", "/", source=name)
-            expected = source(name).error("timeout")
+            expected = source(name).error("timeout", source=name)
             assert (result.status, result.body) == (expected.status, expected.body)
             assert result.status == 504
 

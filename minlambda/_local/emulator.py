@@ -817,18 +817,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         trace = {"Lambda-Runtime-Trace-Id": _trace_id()}
         outcome = emulator._invoke(event, trace, emulator.timeout, request_id)
         if isinstance(outcome, _Stream):
-            status = self._send_http_stream(module, outcome, started + emulator.timeout)
+            deadline = started + emulator.timeout
+            status = self._send_http_stream(module, name, outcome, deadline)
         else:
-            response = self._http_answer(module, outcome)
+            response = self._http_answer(module, name, outcome)
             self._send_http(response)
             status = response.status
         self._log_request(status, started)
 
-    def _http_answer(self, module: Any, outcome: tuple[int, dict[str, str], bytes]) -> Any:
+    def _http_answer(
+        self, module: Any, name: str, outcome: tuple[int, dict[str, str], bytes]
+    ) -> Any:
         """The HTTP response for an invocation's outcome, as the source gives it."""
         status, headers, payload = outcome
         if status == 200 and "X-Amz-Function-Error" not in headers:
-            response = module.response(payload)
+            response = module.response(payload, source=name)
             if response.note:
                 self._say(f"{response.status}: {response.note}")
             return response
@@ -837,7 +840,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             error_type, message = str(error["errorType"]), str(error.get("errorMessage", ""))
         except (ValueError, TypeError, KeyError):
             error_type, message = "Unknown", payload[:200].decode("utf-8", "replace")
-        response = module.error("timeout" if error_type == "Sandbox.Timedout" else "error")
+        kind = "timeout" if error_type == "Sandbox.Timedout" else "error"
+        response = module.error(kind, source=name)
         # not the platform's: the error where a browser's developer tools show it
         response.headers.append(("X-Minlambda-Error", f"{error_type}: {_one_line(message)}"[:1000]))
         what = "the function failed" if status == 200 else "the function could not run"
@@ -854,7 +858,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
-    def _send_http_stream(self, module: Any, stream: _Stream, deadline: float) -> int:
+    def _send_http_stream(self, module: Any, name: str, stream: _Stream, deadline: float) -> int:
         """A streamed response, forwarded to the HTTP client as its chunks come, the
         HTTP-integration prelude (status, headers, cookies) applied; the status sent."""
         first = stream.get(deadline)
@@ -869,7 +873,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             prelude, found, held = held.partition(PRELUDE_DELIMITER)
             parsed = _prelude(prelude) if found else None
             if parsed is None and not stream.trailers:
-                self._send_http(module.error("error"))
+                self._send_http(module.error("error", source=name))
                 self._say("502: the streamed response has no valid HTTP-integration prelude")
                 stream.abandon()
                 return 502
@@ -877,7 +881,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 status, fields = parsed
         if first is None and not held and stream.trailers.get(_ERROR_TRAILERS[0].lower()):
             # it failed before a byte of the body: the source's error response
-            response = self._http_answer(module, _stream_error(stream.trailers))
+            response = self._http_answer(module, name, _stream_error(stream.trailers))
             self._send_http(response)
             return int(response.status)
         self.send_response(_status(status))

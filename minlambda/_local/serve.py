@@ -110,6 +110,7 @@ _SOURCE_NAMES = {
     "apigw-v2": "an API Gateway HTTP API",
     "apigw-v1": "an API Gateway REST API",
     "alb": "an Application Load Balancer",
+    "alb-multi-value": "an Application Load Balancer (multi-value headers)",
 }
 
 

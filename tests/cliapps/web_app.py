@@ -9,6 +9,13 @@ from typing import Any
 BINARY = bytes(range(256))
 
 
+def _reply(event: dict[str, Any], headers: dict[str, str], body: str, **more: Any) -> Any:
+    # an ALB with multi-value headers on takes only multiValueHeaders
+    if event.get("multiValueHeaders") and not event.get("headers"):
+        return {"multiValueHeaders": {k: [v] for k, v in headers.items()}, "body": body, **more}
+    return {"headers": headers, "body": body, **more}
+
+
 def handler(event: dict[str, Any], context: Any) -> Any:
     path = event.get("rawPath") or event.get("path")
     http = event.get("requestContext", {}).get("http", {})
@@ -22,7 +29,7 @@ def handler(event: dict[str, Any], context: Any) -> Any:
     if path == "/bin":
         body = base64.b64encode(BINARY).decode()
         headers = {"Content-Type": "image/png"}
-        return {"statusCode": 200, "headers": headers, "body": body, "isBase64Encoded": True}
+        return _reply(event, headers, body, statusCode=200, isBase64Encoded=True)
     if path == "/plain":
         return {"hello": "plain", "n": [1, 2]}
     if path == "/text":
@@ -35,8 +42,4 @@ def handler(event: dict[str, Any], context: Any) -> Any:
     if path == "/malformed":
         return {"body": {"not": "a string"}}
     echo = {"method": method, "path": path, "event": event}
-    return {
-        "statusCode": 200,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps(echo),
-    }
+    return _reply(event, {"Content-Type": "application/json"}, json.dumps(echo), statusCode=200)

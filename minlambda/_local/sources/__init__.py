@@ -4,15 +4,18 @@
 # failed invocation), testable without sockets:
 #
 #   event(request: Request) -> dict          the event that source would send
-#   response(payload: bytes) -> Response     the function's result, as that source
+#   response(payload: bytes, *, source: str) -> Response
+#                                            the function's result, as that source
 #                                            turns it into an HTTP response
-#   error(kind: str) -> Response             what that source answers when the
+#   error(kind: str, *, source: str) -> Response
+#                                            what that source answers when the
 #                                            invocation failed: kind "error" (a
 #                                            function error, an init failure, a
 #                                            crash) or "timeout"
 #
 # function-url and apigw-v2 share payload format 2.0 (v2.py); apigw-v1 is the REST
-# API's payload format 1.0 (v1.py); alb is an Application Load Balancer target (alb.py).
+# API's payload format 1.0 (v1.py); alb is an Application Load Balancer target (alb.py),
+# alb-multi-value one with multi-value headers turned on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,7 +25,7 @@ from typing import Final
 __all__ = ["DEFAULT_SOURCE", "SOURCE_NAMES", "Request", "Response", "source"]
 
 DEFAULT_SOURCE: Final = "function-url"
-SOURCE_NAMES: Final = ("function-url", "apigw-v2", "apigw-v1", "alb")
+SOURCE_NAMES: Final = ("function-url", "apigw-v2", "apigw-v1", "alb", "alb-multi-value")
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,18 @@ class Response:
 
 
 def source(name: str) -> ModuleType:
-    """The module that maps requests and results for source `name` (ValueError if unknown)."""
+    """The module that maps requests and results for source `name` (ValueError if
+    unknown). Its response() and error() take the name as their `source` keyword."""
     if name in ("function-url", "apigw-v2"):
-        from minlambda._local.sources import v2 as module
-    elif name == "apigw-v1":
-        from minlambda._local.sources import v1 as module
-    elif name == "alb":
-        from minlambda._local.sources import alb as module
-    else:
-        raise ValueError(f"unknown HTTP source {name!r}: use one of {', '.join(SOURCE_NAMES)}")
-    return module
+        from minlambda._local.sources import v2
+
+        return v2
+    if name == "apigw-v1":
+        from minlambda._local.sources import v1
+
+        return v1
+    if name in ("alb", "alb-multi-value"):
+        from minlambda._local.sources import alb
+
+        return alb
+    raise ValueError(f"unknown HTTP source {name!r}: use one of {', '.join(SOURCE_NAMES)}")

@@ -141,8 +141,10 @@ def response(payload: bytes, *, source: str = DEFAULT_SOURCE) -> Response:
 def error(kind: str, *, source: str = DEFAULT_SOURCE) -> Response:
     """What `source` answers when the invocation failed ("error") or timed out (the
     platform's answer to a function error, with the status 504 for a timeout)."""
-    if source == HTTP_API:  # its errors come without a Content-Type
-        answer = Response(500, [], b'{"message":"Internal Server Error"}')
+    if source == HTTP_API:
+        # its errors come without a Content-Type; one report has a function error as a
+        # 500, the contract (API.md: "502 for API Gateway") makes it a 502 like REST's
+        answer = Response(502, [], b'{"message":"Internal Server Error"}')
     else:
         answer = Response(502, [("Content-Type", "application/json")], b"Internal Server Error")
     if kind == "timeout":
