@@ -729,6 +729,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             elif self.command in ("POST", "PUT"):
                 self._route_post()
             else:
+                self.close_connection = True  # its body, if any, is left unread
                 self._reply(404, _api_error("Unknown path", "NotFound"))
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _route

@@ -28,7 +28,7 @@
 # Multi-value headers are a target group attribute (lambda.multi_value_headers.enabled),
 # off by default. The source "alb" is a target group without them; the source name
 # MULTI_VALUE ("alb-multi-value") is one with them, read from `request.source` for the
-# event and from the `source` keyword for results. (SOURCE_NAMES does not list it yet.)
+# event and from the `source` keyword for results.
 from __future__ import annotations
 
 from typing import Any, Final
