@@ -642,6 +642,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     server: _Server
     conn_id = 0
 
+    def version_string(self) -> str:
+        return "minlambda-emulator"  # the Server field (not "BaseHTTP/0.6 Python/3.x")
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
         pass  # the emulator is quiet; the runtime's own output is what matters
 
@@ -802,9 +805,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._log_request(response.status, started)
             return
         request_id = str(uuid.uuid4())
+        target = self.path
+        if not target.startswith("/"):
+            # the absolute form a proxy is sent (http://host/path): its path and query
+            target = "/" + target.split("://", 1)[-1].partition("/")[2]
         request = Request(
             method=self.command,
-            target=self.path,
+            target=target,
             headers=[(k, v) for k, v in self.headers.items() if k.lower() != "x-minlambda-source"],
             body=body,
             source_ip=str(self.client_address[0]),
