@@ -7,23 +7,35 @@
 # 123456789012. Every one decodes with its minlambda.events model (tests/
 # test_event_command.py), so it can be piped into `python -m minlambda invoke`.
 #
-# The HTTP sources are built by the --http mode's own mappings (sources/): the event
-# a request to `local --http` would make, for the path, method and body given.
+# The HTTP sources are built by the --http mode's own mappings (sources/), so a sample
+# is the event a request to `local --http` would make, then dressed as deployed: the
+# platform's domain names, https, the sample account, a REST API's "prod" stage.
+#
+# `--set` is checked against the model as well as the event: a path the model does not
+# know (a typo) is refused rather than silently added, a field the event leaves out but
+# the model has (`requestContext.authorizer`, a map entry) may be filled in, and an
+# event a VALUE no longer lets decode is refused, so what is printed always decodes.
 from __future__ import annotations
 
 import argparse
 import base64
 import difflib
 import gzip
+import hashlib
 import json
+import secrets
 import sys
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-__all__ = ["SOURCES", "main", "sample"]
+import msgspec
+from msgspec import inspect as mi
+
+__all__ = ["SOURCES", "Source", "main", "sample"]
 
 REGION: Final = "us-east-1"
 ACCOUNT: Final = "123456789012"
@@ -31,40 +43,84 @@ QUEUE: Final = f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders"
 TOPIC: Final = f"arn:aws:sns:{REGION}:{ACCOUNT}:orders"
 TABLE: Final = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
 STREAM: Final = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/orders"
+API_ID: Final = "a1b2c3d4e5"
+STAGE: Final = "prod"  # a REST API's stage (an HTTP API's is "$default")
 BODY: Final = '{"id": "o-1", "amount": 2}'
+
+Given = dict[str, str]  # the shortcuts given on the command line, by name
+Builder = Callable[[Given], dict[str, Any]]
+
+
+class Source(NamedTuple):
+    what: str  # one line for the listing
+    model: str  # its minlambda.events model
+    build: Builder
+    aliases: tuple[str, ...]  # the --set shortcuts it understands
+    records: Callable[[dict[str, Any]], list[Any]] | None = None  # a batch's records
 
 
 def _now_ms() -> int:
-    return int(time.time() * 1000)
+    return time.time_ns() // 1_000_000
 
 
-def _iso(ms: int | None = None) -> str:
+def _iso(ms: int | None = None, *, millis: bool = True) -> str:
     moment = datetime.fromtimestamp((ms if ms is not None else _now_ms()) / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return (text + f".{moment.microsecond // 1000:03d}Z") if millis else text + "Z"
 
 
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
+def _b64(data: str | bytes) -> str:
+    return base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
+
+
+def _digits(count: int) -> str:
+    """A fresh decimal id of `count` digits (Kinesis sequence numbers and the like)."""
+    return str(secrets.randbelow(9 * 10 ** (count - 1)) + 10 ** (count - 1))
+
+
+def _json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValueError(f"bad --set value for {what}: {text!r} is not JSON") from None
 
 
 # -- the HTTP sources ---------------------------------------------------------------------
 
+_HOSTS: Final = {
+    "apigw-v1": f"{API_ID}.execute-api.{REGION}.amazonaws.com",
+    "apigw-v2": f"{API_ID}.execute-api.{REGION}.amazonaws.com",
+    "function-url": f"a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6.lambda-url.{REGION}.on.aws",
+    "alb": f"orders-alb-1234567890.{REGION}.elb.amazonaws.com",
+    "alb-multi-value": f"orders-alb-1234567890.{REGION}.elb.amazonaws.com",
+}
 
-def _http(source: str) -> Callable[[dict[str, str]], dict[str, Any]]:
-    def build(given: dict[str, str]) -> dict[str, Any]:
+
+def _http(source: str) -> Builder:
+    def build(given: Given) -> dict[str, Any]:
         from minlambda._local.sources import Request
         from minlambda._local.sources import source as mapping
 
         body = given.get("body")
         method = given.get("method") or ("POST" if body is not None else "GET")
-        headers = [("Host", "abcdefghij.example.com"), ("User-Agent", "curl/8.5.0")]
-        headers.append(("Accept", "*/*"))
+        target = given.get("path", "/orders/o-1?expand=items")
+        if not target.startswith("/"):
+            target = "/" + target
+        # as a client sends it: percent-encoded (escapes already there kept), so each
+        # source decodes it, or not, as the platform does
+        target = urllib.parse.quote(target, safe="/?&=%:@!$'()*+,;~")
+        headers = [
+            ("Host", _HOSTS[source]),
+            ("User-Agent", "curl/8.5.0"),
+            ("Accept", "*/*"),
+            ("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"),
+        ]
         if body is not None:
-            kind = "application/json" if _is_json(body) else "text/plain"
-            headers.append(("Content-Type", kind))
+            kind = "application/json" if _is_json(body) else "text/plain; charset=utf-8"
+            headers += [("Content-Type", kind), ("Content-Length", str(len(body.encode())))]
         request = Request(
             method=method.upper(),
-            target=given.get("path", "/orders/o-1?expand=items"),
+            target=target,
             headers=headers,
             body=(body or "").encode(),
             source_ip="203.0.113.7",
@@ -73,9 +129,31 @@ def _http(source: str) -> Callable[[dict[str, str]], dict[str, Any]]:
             source=source,
         )
         event: dict[str, Any] = mapping(source).event(request)
-        return event
+        return _as_deployed(event, source)
 
     return build
+
+
+def _as_deployed(event: dict[str, Any], source: str) -> dict[str, Any]:
+    """The local mapping's event as the platform sends it: over https, under the sample
+    account; a REST API's requestContext.path carries its stage."""
+    for name in ("headers", "multiValueHeaders"):
+        fields = event.get(name) or {}
+        for key in fields:
+            value = {"x-forwarded-proto": "https", "x-forwarded-port": "443"}.get(key.lower())
+            if value is not None:
+                fields[key] = [value] if isinstance(fields[key], list) else value
+    context = event["requestContext"]
+    if context.get("accountId") not in (None, "anonymous"):  # a function URL's stays so
+        context["accountId"] = ACCOUNT
+    if source == "apigw-v1":
+        context["stage"] = STAGE
+        context["path"] = f"/{STAGE}{event['path']}"
+    if source.startswith("alb"):
+        context["elb"]["targetGroupArn"] = (
+            f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/orders/4c1a2f8e9b3d7a60"
+        )
+    return event
 
 
 def _is_json(text: str) -> bool:
@@ -86,38 +164,38 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _authorizer_token(given: dict[str, str]) -> dict[str, Any]:
+def _authorizer_token(given: Given) -> dict[str, Any]:
     return {
         "type": "TOKEN",
         "authorizationToken": given.get("token", "Bearer allow"),
-        "methodArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abcdef1234/prod/GET/orders",
+        "methodArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/GET/orders",
     }
 
 
-def _authorizer_request(given: dict[str, str]) -> dict[str, Any]:
+def _authorizer_request(given: Given) -> dict[str, Any]:
     event = _http("apigw-v1")(given)
-    event["type"] = "REQUEST"
-    event["methodArn"] = (
-        f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abcdef1234/prod/{event['httpMethod']}"
-        f"{event['path']}"
-    )
+    method, path = event["httpMethod"], event["path"]
+    event = {"type": "REQUEST", "methodArn": "", **event}
+    event["methodArn"] = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/{method}{path}"
     token = given.get("token", "Bearer allow")
     event["headers"]["Authorization"] = token
     event["multiValueHeaders"]["Authorization"] = [token]
-    event.pop("body", None)
-    event.pop("isBase64Encoded", None)
+    for key in ("body", "isBase64Encoded"):  # an authorizer never sees the body
+        event.pop(key, None)
     return event
 
 
-def _authorizer_v2(given: dict[str, str]) -> dict[str, Any]:
+def _authorizer_v2(given: Given) -> dict[str, Any]:
     event = _http("apigw-v2")(given)
+    method, path = event["requestContext"]["http"]["method"], event["rawPath"]
     token = given.get("token", "Bearer allow")
-    event["type"] = "REQUEST"
-    event["routeArn"] = (
-        f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abcdef1234/$default/"
-        f"{event['requestContext']['http']['method']}{event['rawPath']}"
-    )
-    event["identitySource"] = [token]
+    event = {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/$default/{method}{path}",
+        "identitySource": [token],
+        **event,
+    }
     event["headers"]["authorization"] = token
     for key in ("body", "isBase64Encoded"):
         event.pop(key, None)
@@ -127,12 +205,13 @@ def _authorizer_v2(given: dict[str, str]) -> dict[str, Any]:
 # -- queues, topics, buckets, buses -------------------------------------------------------
 
 
-def _sqs_record(given: dict[str, str]) -> dict[str, Any]:
+def _sqs_record(given: Given) -> dict[str, Any]:
     sent = _now_ms()
+    body = given.get("body", BODY)
     return {
         "messageId": str(uuid.uuid4()),
-        "receiptHandle": "AQEB" + _b64(uuid.uuid4().hex * 2),
-        "body": given.get("body", BODY),
+        "receiptHandle": "AQEB" + _b64(secrets.token_bytes(96)),
+        "body": body,
         "attributes": {
             "ApproximateReceiveCount": "1",
             "SentTimestamp": str(sent),
@@ -140,33 +219,34 @@ def _sqs_record(given: dict[str, str]) -> dict[str, Any]:
             "ApproximateFirstReceiveTimestamp": str(sent + 3),
         },
         "messageAttributes": {},
-        "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),
         "eventSource": "aws:sqs",
         "eventSourceARN": QUEUE,
         "awsRegion": REGION,
     }
 
 
-def _sns(given: dict[str, str]) -> dict[str, Any]:
+def _sns(given: Given) -> dict[str, Any]:
     message_id = str(uuid.uuid4())
+    subscription = f"{TOPIC}:{uuid.uuid4()}"
     return {
-        "Records": [
+        "Records": [  # SNS invokes a function with one notification at a time
             {
                 "EventVersion": "1.0",
-                "EventSubscriptionArn": f"{TOPIC}:{uuid.uuid4()}",
+                "EventSubscriptionArn": subscription,
                 "EventSource": "aws:sns",
                 "Sns": {
                     "SignatureVersion": "1",
                     "Timestamp": _iso(),
-                    "Signature": _b64("EXAMPLE signature " + message_id),
-                    "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/"
-                    "SimpleNotificationService-0000000000000000000000.pem",
+                    "Signature": _b64(secrets.token_bytes(256)),
+                    "SigningCertUrl": f"https://sns.{REGION}.amazonaws.com/"
+                    f"SimpleNotificationService-{secrets.token_hex(16)}.pem",
                     "MessageId": message_id,
                     "Message": given.get("message", BODY),
                     "MessageAttributes": {},
                     "Type": "Notification",
-                    "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/"
-                    f"?Action=Unsubscribe&SubscriptionArn={TOPIC}:{uuid.uuid4()}",
+                    "UnsubscribeUrl": f"https://sns.{REGION}.amazonaws.com/"
+                    f"?Action=Unsubscribe&SubscriptionArn={subscription}",
                     "TopicArn": TOPIC,
                     "Subject": given.get("subject"),
                 },
@@ -175,9 +255,10 @@ def _sns(given: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _s3(given: dict[str, str]) -> dict[str, Any]:
+def _s3(given: Given) -> dict[str, Any]:
     bucket = given.get("bucket", "orders-bucket")
-    key = given.get("key", "incoming/order-1.json")
+    # S3 sends the key URL-encoded, a space as "+": a test sees what the handler will
+    key = urllib.parse.quote_plus(given.get("key", "incoming/order-1.json"), safe="/")
     return {
         "Records": [
             {
@@ -189,8 +270,8 @@ def _s3(given: dict[str, str]) -> dict[str, Any]:
                 "userIdentity": {"principalId": "AWS:AIDAINPONIXQXHT3IKHL2"},
                 "requestParameters": {"sourceIPAddress": "203.0.113.7"},
                 "responseElements": {
-                    "x-amz-request-id": uuid.uuid4().hex[:16].upper(),
-                    "x-amz-id-2": _b64(uuid.uuid4().hex * 2),
+                    "x-amz-request-id": secrets.token_hex(8).upper(),
+                    "x-amz-id-2": _b64(secrets.token_bytes(48)),
                 },
                 "s3": {
                     "s3SchemaVersion": "1.0",
@@ -203,8 +284,8 @@ def _s3(given: dict[str, str]) -> dict[str, Any]:
                     "object": {
                         "key": key,
                         "size": 1024,
-                        "eTag": "d41d8cd98f00b204e9800998ecf8427e",
-                        "sequencer": f"{_now_ms():X}",
+                        "eTag": secrets.token_hex(16),
+                        "sequencer": f"{time.time_ns() // 1000:018X}",
                     },
                 },
             }
@@ -212,30 +293,31 @@ def _s3(given: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _eventbridge(given: dict[str, str]) -> dict[str, Any]:
+def _eventbridge(given: Given) -> dict[str, Any]:
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
         "detail-type": given.get("detail-type", "Order Placed"),
         "source": given.get("source", "com.example.orders"),
         "account": ACCOUNT,
-        "time": _iso()[:19] + "Z",
+        "time": _iso(millis=False),
         "region": REGION,
         "resources": [],
-        "detail": json.loads(given.get("detail", BODY)),
+        "detail": _json(given.get("detail", BODY), "detail"),
     }
 
 
-def _schedule(given: dict[str, str]) -> dict[str, Any]:
+def _schedule(given: Given) -> dict[str, Any]:
+    rule = given.get("rule", "every-hour")
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
         "detail-type": "Scheduled Event",
         "source": "aws.events",
         "account": ACCOUNT,
-        "time": _iso()[:19] + "Z",
+        "time": _iso(millis=False),
         "region": REGION,
-        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{given.get('rule', 'every-hour')}"],
+        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}"],
         "detail": {},
     }
 
@@ -243,29 +325,37 @@ def _schedule(given: dict[str, str]) -> dict[str, Any]:
 # -- streams ------------------------------------------------------------------------------
 
 
-def _dynamodb_record(given: dict[str, str]) -> dict[str, Any]:
-    keys = json.loads(given.get("keys", '{"id": {"S": "o-1"}}'))
-    image = json.loads(given.get("new-image", '{"id": {"S": "o-1"}, "amount": {"N": "2"}}'))
+def _dynamodb_record(given: Given) -> dict[str, Any]:
+    name = given.get("event-name", "INSERT")
+    image = _json(given.get("new-image", '{"id": {"S": "o-1"}, "amount": {"N": "2"}}'), "new-image")
+    if not isinstance(image, dict):
+        raise ValueError("bad --set value for new-image: give an item, a JSON object")
+    keys = (
+        _json(given["keys"], "keys") if "keys" in given else {"id": image.get("id", {"S": "o-1"})}
+    )
+    change: dict[str, Any] = {"ApproximateCreationDateTime": int(time.time()), "Keys": keys}
+    # what a NEW_AND_OLD_IMAGES stream carries: no old image for an INSERT, no new one
+    # for a REMOVE
+    if name != "INSERT":
+        change["OldImage"] = {**image, "amount": {"N": "1"}} if name == "MODIFY" else image
+    if name != "REMOVE":
+        change["NewImage"] = image
+    change["SequenceNumber"] = _digits(21)
+    change["SizeBytes"] = len(json.dumps(change))
+    change["StreamViewType"] = "NEW_AND_OLD_IMAGES"
     return {
         "eventID": uuid.uuid4().hex,
-        "eventName": given.get("event-name", "INSERT"),
+        "eventName": name,
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
         "awsRegion": REGION,
-        "dynamodb": {
-            "ApproximateCreationDateTime": int(time.time()),
-            "Keys": keys,
-            "NewImage": image,
-            "SequenceNumber": str(_now_ms() * 1000),
-            "SizeBytes": len(json.dumps(image)),
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-        },
-        "eventSourceARN": f"{TABLE}/stream/2026-01-01T00:00:00.000",
+        "dynamodb": change,
+        "eventSourceARN": f"{TABLE}/stream/2026-01-15T09:30:00.000",
     }
 
 
-def _kinesis_record(given: dict[str, str]) -> dict[str, Any]:
-    sequence = f"{_now_ms():049d}"
+def _kinesis_record(given: Given) -> dict[str, Any]:
+    sequence = "49" + _digits(54)
     return {
         "kinesis": {
             "kinesisSchemaVersion": "1.0",
@@ -284,73 +374,82 @@ def _kinesis_record(given: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _firehose(given: dict[str, str]) -> dict[str, Any]:
+def _firehose(given: Given) -> dict[str, Any]:
     return {
         "invocationId": str(uuid.uuid4()),
         "deliveryStreamArn": f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/orders",
         "region": REGION,
-        "records": [
-            {
-                "recordId": f"{_now_ms():056d}",
-                "approximateArrivalTimestamp": _now_ms(),
-                "data": _b64(given.get("data", BODY)),
-            }
-        ],
+        "records": [_firehose_record(given)],
     }
 
 
-def _kafka(self_managed: bool) -> Callable[[dict[str, str]], dict[str, Any]]:
-    def build(given: dict[str, str]) -> dict[str, Any]:
+def _firehose_record(given: Given) -> dict[str, Any]:
+    return {
+        "recordId": "49" + _digits(54),
+        "approximateArrivalTimestamp": _now_ms(),
+        "data": _b64(given.get("data", BODY)),
+    }
+
+
+def _kafka(self_managed: bool) -> Builder:
+    def build(given: Given) -> dict[str, Any]:
         topic = given.get("topic", "orders")
-        event: dict[str, Any] = {
-            "eventSource": "SelfManagedKafka" if self_managed else "aws:kafka",
-            "bootstrapServers": "b-1.orders.abc123.c2.kafka.us-east-1.amazonaws.com:9092,"
-            "b-2.orders.abc123.c2.kafka.us-east-1.amazonaws.com:9092",
-            "records": {
-                f"{topic}-0": [
-                    {
-                        "topic": topic,
-                        "partition": 0,
-                        "offset": 15,
-                        "timestamp": _now_ms(),
-                        "timestampType": "CREATE_TIME",
-                        "key": _b64(given.get("key", "o-1")),
-                        "value": _b64(given.get("value", BODY)),
-                        "headers": [{"source": list(b"orders-service")}],
-                    }
-                ]
-            },
-        }
+        event: dict[str, Any] = {"eventSource": "SelfManagedKafka" if self_managed else "aws:kafka"}
         if not self_managed:
             event["eventSourceArn"] = (
                 f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/orders/{uuid.uuid4()}-2"
             )
+        event["bootstrapServers"] = (
+            f"b-1.orders.abc123.c2.kafka.{REGION}.amazonaws.com:9092,"
+            f"b-2.orders.abc123.c2.kafka.{REGION}.amazonaws.com:9092"
+        )
+        offset = secrets.randbelow(1_000_000)  # where this batch starts in the partition
+        event["records"] = {f"{topic}-0": [_kafka_record(given, topic, offset)]}
         return event
 
     return build
 
 
-def _cloudwatch_logs(given: dict[str, str]) -> dict[str, Any]:
+def _kafka_record(given: Given, topic: str, offset: int) -> dict[str, Any]:
+    return {
+        "topic": topic,
+        "partition": 0,
+        "offset": offset,
+        "timestamp": _now_ms(),
+        "timestampType": "CREATE_TIME",
+        "key": _b64(given.get("key", "o-1")),
+        "value": _b64(given.get("data", BODY)),
+        "headers": [{"source": list(b"orders-service")}],  # header values come as byte lists
+    }
+
+
+def _kafka_records(event: dict[str, Any]) -> list[Any]:
+    (records,) = event["records"].values()
+    assert isinstance(records, list)
+    return records
+
+
+def _cloudwatch_logs(given: Given) -> dict[str, Any]:
     now = _now_ms()
     data = {
         "messageType": "DATA_MESSAGE",
         "owner": ACCOUNT,
         "logGroup": given.get("log-group", "/aws/lambda/orders"),
-        "logStream": "2026/01/01/[$LATEST]" + uuid.uuid4().hex,
+        "logStream": _iso(now)[:10].replace("-", "/") + "/[$LATEST]" + uuid.uuid4().hex,
         "subscriptionFilters": ["errors"],
         "logEvents": [
             {
-                "id": f"{now:056d}",
+                "id": _digits(56),
                 "timestamp": now,
                 "message": given.get("message", "[ERROR] order o-1 failed"),
             }
         ],
     }
     packed = gzip.compress(json.dumps(data).encode())
-    return {"awslogs": {"data": base64.b64encode(packed).decode()}}
+    return {"awslogs": {"data": _b64(packed)}}
 
 
-def _cloudformation(given: dict[str, str]) -> dict[str, Any]:
+def _cloudformation(given: Given) -> dict[str, Any]:
     request = given.get("request-type", "Create")
     token = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders-custom-resource"
     stack = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/orders/{uuid.uuid4()}"
@@ -358,7 +457,7 @@ def _cloudformation(given: dict[str, str]) -> dict[str, Any]:
         "RequestType": request,
         "ServiceToken": token,
         "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/"
-        + uuid.uuid4().hex,
+        + urllib.parse.quote(f"{stack}|OrdersTable|{uuid.uuid4()}", safe=""),
         "StackId": stack,
         "RequestId": str(uuid.uuid4()),
         "LogicalResourceId": "OrdersTable",
@@ -375,10 +474,11 @@ def _cloudformation(given: dict[str, str]) -> dict[str, Any]:
 # -- Cognito triggers ---------------------------------------------------------------------
 
 
-def _cognito(trigger: str, **request: Any) -> Callable[[dict[str, str]], dict[str, Any]]:
-    def build(given: dict[str, str]) -> dict[str, Any]:
+def _cognito(trigger: str, **request: Any) -> Builder:
+    def build(given: Given) -> dict[str, Any]:
         attributes = {
             "sub": str(uuid.uuid4()),
+            "cognito:user_status": "CONFIRMED",
             "email": given.get("email", "ada@example.com"),
             "email_verified": "true",
         }
@@ -390,7 +490,7 @@ def _cognito(trigger: str, **request: Any) -> Callable[[dict[str, str]], dict[st
             "userName": given.get("username", "ada"),
             "callerContext": {
                 "awsSdkVersion": "aws-sdk-unknown-unknown",
-                "clientId": "1example23456789",
+                "clientId": "1example23456789abcdefghij",
             },
             "request": {"userAttributes": attributes, **request},
             "response": {},
@@ -401,124 +501,148 @@ def _cognito(trigger: str, **request: Any) -> Callable[[dict[str, str]], dict[st
 
 # -- the table ----------------------------------------------------------------------------
 
-Builder = Callable[[dict[str, str]], dict[str, Any]]
+_HTTP: Final = ("path", "method", "body")
+_COGNITO: Final = ("username", "email")
 
-# name: (what it is, its minlambda.events model, builder, aliases for --set)
-SOURCES: Final[dict[str, tuple[str, str, Builder, tuple[str, ...]]]] = {
-    "apigw-v1": (
+
+def _one(key: str) -> Callable[[dict[str, Any]], list[Any]]:
+    def records(event: dict[str, Any]) -> list[Any]:
+        found = event[key]
+        assert isinstance(found, list)
+        return found
+
+    return records
+
+
+SOURCES: Final[dict[str, Source]] = {
+    "apigw-v1": Source(
         "API Gateway REST API request (payload 1.0)",
         "APIGatewayProxyEvent",
         _http("apigw-v1"),
-        ("path", "method", "body"),
+        _HTTP,
     ),
-    "apigw-v2": (
+    "apigw-v2": Source(
         "API Gateway HTTP API request (payload 2.0)",
         "APIGatewayProxyEventV2",
         _http("apigw-v2"),
-        ("path", "method", "body"),
+        _HTTP,
     ),
-    "function-url": (
-        "Lambda function URL request",
-        "LambdaFunctionUrlEvent",
-        _http("function-url"),
-        ("path", "method", "body"),
+    "function-url": Source(
+        "Lambda function URL request", "LambdaFunctionUrlEvent", _http("function-url"), _HTTP
     ),
-    "alb": (
-        "Application Load Balancer request",
+    "alb": Source("Application Load Balancer request", "ALBEvent", _http("alb"), _HTTP),
+    "alb-multi-value": Source(
+        "Application Load Balancer request, multi-value headers on",
         "ALBEvent",
-        _http("alb"),
-        ("path", "method", "body"),
+        _http("alb-multi-value"),
+        _HTTP,
     ),
-    "apigw-authorizer-token": (
+    "apigw-authorizer-token": Source(
         "API Gateway TOKEN authorizer",
         "APIGatewayAuthorizerTokenEvent",
         _authorizer_token,
         ("token",),
     ),
-    "apigw-authorizer-request": (
+    "apigw-authorizer-request": Source(
         "API Gateway REQUEST authorizer (REST API)",
         "APIGatewayAuthorizerRequestEvent",
         _authorizer_request,
         ("path", "method", "token"),
     ),
-    "apigw-v2-authorizer": (
+    "apigw-v2-authorizer": Source(
         "API Gateway HTTP API Lambda authorizer (payload 2.0)",
         "APIGatewayAuthorizerEventV2",
         _authorizer_v2,
         ("path", "method", "token"),
     ),
-    "sqs": ("SQS messages", "SQSEvent", lambda g: {"Records": [_sqs_record(g)]}, ("body",)),
-    "sns": ("SNS notification", "SNSEvent", _sns, ("message", "subject")),
-    "s3": ("S3 object notification", "S3Event", _s3, ("bucket", "key", "event-name")),
-    "eventbridge": (
+    "sqs": Source(
+        "SQS messages",
+        "SQSEvent",
+        lambda given: {"Records": [_sqs_record(given)]},
+        ("body",),
+        _one("Records"),
+    ),
+    "sns": Source("SNS notification", "SNSEvent", _sns, ("message", "subject")),
+    "s3": Source("S3 object notification", "S3Event", _s3, ("bucket", "key", "event-name")),
+    "eventbridge": Source(
         "EventBridge event",
         "EventBridgeEvent",
         _eventbridge,
         ("detail", "detail-type", "source"),
     ),
-    "schedule": ("EventBridge scheduled event", "EventBridgeEvent", _schedule, ("rule",)),
-    "dynamodb": (
+    "schedule": Source("EventBridge scheduled event", "EventBridgeEvent", _schedule, ("rule",)),
+    "dynamodb": Source(
         "DynamoDB stream records",
         "DynamoDBStreamEvent",
-        lambda g: {"Records": [_dynamodb_record(g)]},
-        ("keys", "new-image", "event-name"),
+        lambda given: {"Records": [_dynamodb_record(given)]},
+        ("new-image", "keys", "event-name"),
+        _one("Records"),
     ),
-    "kinesis": (
+    "kinesis": Source(
         "Kinesis data stream records",
         "KinesisStreamEvent",
-        lambda g: {"Records": [_kinesis_record(g)]},
+        lambda given: {"Records": [_kinesis_record(given)]},
         ("data", "partition-key"),
+        _one("Records"),
     ),
-    "firehose": (
+    "firehose": Source(
         "Data Firehose transformation records",
         "KinesisFirehoseEvent",
         _firehose,
         ("data",),
+        _one("records"),
     ),
-    "kafka": ("Amazon MSK records", "KafkaEvent", _kafka(False), ("value", "key", "topic")),
-    "kafka-self-managed": (
+    "kafka": Source(
+        "Amazon MSK records",
+        "KafkaEvent",
+        _kafka(False),
+        ("data", "key", "topic"),
+        _kafka_records,
+    ),
+    "kafka-self-managed": Source(
         "self-managed Apache Kafka records",
         "KafkaEvent",
         _kafka(True),
-        ("value", "key", "topic"),
+        ("data", "key", "topic"),
+        _kafka_records,
     ),
-    "cloudwatch-logs": (
+    "cloudwatch-logs": Source(
         "CloudWatch Logs subscription",
         "CloudWatchLogsEvent",
         _cloudwatch_logs,
         ("message", "log-group"),
     ),
-    "cloudformation": (
+    "cloudformation": Source(
         "CloudFormation custom resource request",
         "CloudFormationCustomResourceEvent",
         _cloudformation,
         ("request-type",),
     ),
-    "cognito-pre-signup": (
+    "cognito-pre-signup": Source(
         "Cognito pre sign-up trigger",
         "CognitoPreSignUpEvent",
         _cognito("PreSignUp_SignUp", validationData={}),
-        ("username", "email"),
+        _COGNITO,
     ),
-    "cognito-post-confirmation": (
+    "cognito-post-confirmation": Source(
         "Cognito post confirmation trigger",
         "CognitoPostConfirmationEvent",
         _cognito("PostConfirmation_ConfirmSignUp"),
-        ("username", "email"),
+        _COGNITO,
     ),
-    "cognito-pre-authentication": (
+    "cognito-pre-authentication": Source(
         "Cognito pre authentication trigger",
         "CognitoPreAuthenticationEvent",
         _cognito("PreAuthentication_Authentication", validationData={}),
-        ("username", "email"),
+        _COGNITO,
     ),
-    "cognito-post-authentication": (
+    "cognito-post-authentication": Source(
         "Cognito post authentication trigger",
         "CognitoPostAuthenticationEvent",
         _cognito("PostAuthentication_Authentication", newDeviceUsed=False),
-        ("username", "email"),
+        _COGNITO,
     ),
-    "cognito-pre-token-generation": (
+    "cognito-pre-token-generation": Source(
         "Cognito pre token generation trigger",
         "CognitoPreTokenGenerationEvent",
         _cognito(
@@ -529,9 +653,9 @@ SOURCES: Final[dict[str, tuple[str, str, Builder, tuple[str, ...]]]] = {
                 "preferredRole": None,
             },
         ),
-        ("username", "email"),
+        _COGNITO,
     ),
-    "cognito-custom-message": (
+    "cognito-custom-message": Source(
         "Cognito custom message trigger",
         "CognitoCustomMessageEvent",
         _cognito(
@@ -540,96 +664,161 @@ SOURCES: Final[dict[str, tuple[str, str, Builder, tuple[str, ...]]]] = {
             linkParameter="{##Click Here##}",
             usernameParameter=None,
         ),
-        ("username", "email"),
+        _COGNITO,
     ),
-}
-
-# the batch sources, and where a record sits in their events (--records N)
-_RECORDS: Final = {
-    "sqs": ("Records",),
-    "dynamodb": ("Records",),
-    "kinesis": ("Records",),
-    "firehose": ("records",),
 }
 
 
 def sample(name: str, settings: list[tuple[str, str]] | None = None, records: int = 1) -> Any:
-    """The sample event of source `name`, with `settings` ((PATH or alias, VALUE)
-    pairs) applied; ValueError for an unknown source or a bad setting."""
+    """The sample event of source `name`, with `settings` ((PATH or shortcut, VALUE)
+    pairs) applied; ValueError (one line) for an unknown source or a bad setting."""
     if name not in SOURCES:
         close = difflib.get_close_matches(name, SOURCES, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ValueError(f"unknown event source {name!r}{hint}: `event` alone lists them")
-    _, _, build, aliases = SOURCES[name]
-    given: dict[str, str] = {}
+    source = SOURCES[name]
+    given: Given = {}
     paths: list[tuple[str, str]] = []
     for key, value in settings or []:
-        if key in aliases:
+        if key in source.aliases:  # a shortcut wins over a top-level field of that name
             given[key] = value
         else:
             paths.append((key, value))
-    try:
-        event = build(given)
-    except ValueError as exc:  # a --set detail/keys that is not JSON
-        raise ValueError(f"bad --set value: {exc}") from None
+    event = source.build(given)
     if records > 1:
-        if name not in _RECORDS:
+        if source.records is None:
             raise ValueError(f"--records: {name} events carry one record")
-        (key,) = _RECORDS[name]
-        event[key] = [event[key][0]] + [build(given)[key][0] for _ in range(records - 1)]
+        batch = source.records(event)
+        for _ in range(records - 1):  # each with its own ids, as a real batch
+            batch.append(source.records(source.build(given))[0])
+        if name.startswith("kafka"):
+            for offset, record in enumerate(batch, start=batch[0]["offset"]):
+                record["offset"] = offset
+    model = _model(source.model)
     for path, value in paths:
-        _set(event, path, value)
+        _set(event, path, value, model)
+    try:
+        _check(event, model)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:  # one line, "- at `$.x`"
+        raise ValueError(
+            f"bad --set value: the event does not decode as {source.model}: {exc}"
+        ) from None
     return event
 
 
-def _set(event: Any, path: str, value: str) -> None:
+def _model(name: str) -> Any:
+    import minlambda.events
+
+    return getattr(minlambda.events, name)
+
+
+def _check(event: Any, model: Any) -> None:
+    import minlambda.events
+
+    minlambda.events.decode(json.dumps(event), model)
+
+
+# -- --set PATH=VALUE ---------------------------------------------------------------------
+
+
+# the model types a field left out may be started as an object for
+_OBJECTS: Final = (mi.StructType, mi.DictType, mi.TypedDictType, mi.DataclassType, mi.AnyType)
+
+
+def _set(event: Any, path: str, value: str, model: Any) -> None:
     """Set the field at dotted `path` (list indexes as numbers) to `value`: as text
-    where the field holds a string (or nothing yet), else parsed as JSON."""
+    where the field holds a string, else parsed as JSON. A field the event leaves out
+    (or holds null) may be set where the model has it; it is then text where the
+    model takes a string."""
     parts = path.split(".")
+    kind: mi.Type | None = mi.type_info(model)
     node = event
     for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
         where = ".".join(parts[: depth + 1])
+        last = depth == len(parts) - 1
+        kind = _member(kind, part) if kind is not None else None
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
-                raise ValueError(f"bad --set path {path!r}: no item {where}")
+                raise ValueError(f"bad --set path {path!r}: no item {where} ({len(node)} items)")
             key: Any = int(part)
         elif isinstance(node, dict):
-            if part not in node and not last:
+            if part not in node and kind is None:
                 raise ValueError(f"bad --set path {path!r}: no field {where}")
             key = part
         else:
-            raise ValueError(f"bad --set path {path!r}: {'.'.join(parts[:depth])} is a value")
+            above = ".".join(parts[:depth])
+            raise ValueError(f"bad --set path {path!r}: {above} holds a value, not fields")
+        current = node[key] if isinstance(node, list) or key in node else None
         if last:
-            current = node[key] if isinstance(node, list) or key in node else None
-            if current is None or isinstance(current, str):
-                node[key] = value
-            else:
-                try:
-                    node[key] = json.loads(value)
-                except ValueError:
-                    raise ValueError(
-                        f"bad --set value for {path}: {value!r} is not JSON "
-                        f"(the field holds {type(current).__name__})"
-                    ) from None
+            node[key] = _value(value, current, kind, path)
             return
-        node = node[key]
+        if current is None:  # a field left out or null: start it where the model has one
+            if not _takes(kind, _OBJECTS):
+                raise ValueError(f"bad --set path {path!r}: no field {where}")
+            node[key] = current = {}
+        node = current
+
+
+def _value(value: str, current: Any, kind: mi.Type | None, path: str) -> Any:
+    if isinstance(current, str) or (current is None and _takes(kind, (mi.StrType,))):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        if current is None and _takes(kind, (mi.AnyType,)):  # free-form: a bare word is text
+            return value
+        held = "null" if current is None else type(current).__name__
+        raise ValueError(
+            f"bad --set value for {path}: {value!r} is not JSON (the field holds {held})"
+        ) from None
+
+
+def _member(kind: mi.Type, part: str) -> mi.Type | None:
+    """The type the model gives `part` of a value of type `kind`; None if it has none."""
+    if isinstance(kind, mi.Metadata):
+        kind = kind.type
+    if isinstance(kind, mi.UnionType):
+        found = [t for t in (_member(t, part) for t in kind.types) if t is not None]
+        return found[0] if found else None
+    if isinstance(kind, (mi.StructType, mi.TypedDictType, mi.DataclassType)):
+        return next((f.type for f in kind.fields if f.encode_name == part), None)
+    if isinstance(kind, mi.DictType):
+        return kind.value_type
+    if isinstance(kind, (mi.ListType, mi.VarTupleType)) and part.isdigit():
+        return kind.item_type
+    if isinstance(kind, mi.AnyType):  # the user's payload, free-form JSON: anything goes
+        return kind
+    return None
+
+
+def _takes(kind: mi.Type | None, types: tuple[type[mi.Type], ...]) -> bool:
+    """Whether a field of type `kind` may hold one of `types` (Any holds anything)."""
+    if isinstance(kind, mi.Metadata):
+        kind = kind.type
+    if isinstance(kind, mi.UnionType):
+        return any(_takes(t, types) for t in kind.types)
+    return isinstance(kind, types)
+
+
+# -- the command --------------------------------------------------------------------------
 
 
 def _listing() -> str:
     width = max(len(name) for name in SOURCES)
     lines = ["Sources (python -m minlambda event SOURCE [--set PATH=VALUE ...]):"]
-    for name, (what, model, _, aliases) in SOURCES.items():
-        sets = f"  --set {', '.join(aliases)}" if aliases else ""
-        lines.append(f"  {name:<{width}}  {what} ({model}){sets}")
+    for name, source in SOURCES.items():
+        shortcuts = f"  --set {', '.join(source.aliases)}" if source.aliases else ""
+        batch = "  --records N" if source.records is not None else ""
+        lines.append(f"  {name:<{width}}  {source.what} ({source.model}){shortcuts}{batch}")
     return "\n".join(lines) + "\n"
 
 
 def main(args: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m minlambda event",
-        description="Print a sample event of SOURCE, decodable by its minlambda.events "
-        "model; `event` alone lists the sources.",
+        description="Print a sample event of SOURCE as JSON, decodable by its "
+        "minlambda.events model (pipe it into `python -m minlambda invoke HANDLER`); "
+        "`event` alone lists the sources.",
     )
     parser.add_argument("source", nargs="?", help="the event source (see the list)")
     parser.add_argument(
@@ -637,12 +826,17 @@ def main(args: list[str]) -> int:
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="set a field: a dotted PATH (Records.0.body) or one of the source's "
-        "shortcuts (body, message, key...); VALUE is text where the field holds a "
-        "string, else JSON",
+        help="set a field (repeatable): one of the source's shortcuts (body, message, "
+        "key, data, path...: the list shows them) or a dotted PATH into the event "
+        "(Records.0.body, requestContext.http.method); VALUE is taken as text where "
+        "the field holds a string, else parsed as JSON",
     )
     parser.add_argument(
-        "--records", type=int, default=1, help="records in a batch event (sqs, kinesis...)"
+        "--records",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N records in a batch event (sqs, dynamodb, kinesis, firehose, kafka)",
     )
     options = parser.parse_args(args)
     if options.source is None:
