@@ -460,7 +460,7 @@ def server_port(part: str) -> int | None:
         args = argv[1:]
     else:
         return None
-    if args and args[0] != "local" and (args[0] in ("invoke", "schema", "help")
+    if args and args[0] != "local" and (args[0] in ("invoke", "schema", "help", "event")
                                         or args[0].startswith("-")):
         return None
     for i, arg in enumerate(args):
@@ -986,6 +986,7 @@ def test_commands_comments_chains_and_servers() -> None:
     assert server_port("python -m minlambda local app.charge --port 9001") == 9001
     assert server_port("MINLAMBDA_LOCAL_PORT=9002 python -m minlambda app.handler") == 9002
     assert server_port("python -m minlambda invoke app.py --event '{}'") is None
+    assert server_port("python -m minlambda event sqs --set body=x") is None
     assert server_port("python -m pytest -q") is None
     assert not_run(".venv/bin/pip install -e '.[dev]'") and not_run("docker build -t x .")
     assert not_run("AWS_PROFILE=dev sam deploy --guided") and not_run(".venv/bin/python -m pytest")
