@@ -108,6 +108,8 @@ _SCRUB = ("AWS_LAMBDA_", "_HANDLER", "_X_AMZN_TRACE_ID", "LAMBDA_TASK_ROOT", "_L
 NOT_RUN: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(\S*/)?pip3?\s+install\b|-m\s+pip\s+install\b"),
      "installs packages from PyPI: CI runs offline, in the environment these tests already use"),
+    (re.compile(r"^(\S*/)?pip3?\s+wheel\b|-m\s+pip\s+wheel\b"),
+     "builds a wheel of a checkout the docs name by a placeholder path (path/to/minlambda)"),
     (re.compile(r"-m\s+venv\b"),
      "creates a virtual environment: the tests run in one (.ci/run runs the README's setup "
      "from a clean clone)"),
@@ -989,6 +991,7 @@ def test_commands_comments_chains_and_servers() -> None:
     assert server_port("python -m minlambda event sqs --set body=x") is None
     assert server_port("python -m pytest -q") is None
     assert not_run(".venv/bin/pip install -e '.[dev]'") and not_run("docker build -t x .")
+    assert not_run("pip wheel --no-deps -w wheels path/to/minlambda")
     assert not_run("AWS_PROFILE=dev sam deploy --guided") and not_run(".venv/bin/python -m pytest")
     assert not_run("python -m pytest -q test_app.py") is None
 
