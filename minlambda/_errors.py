@@ -190,10 +190,23 @@ def xray_cause(exc: BaseException, error_type: str, message: str) -> str:
             message = message[: len(message) // 2]
 
 
+# msgspec names the object that lacks a field (`$.customer.address`); the path of
+# errorDetails names the field itself (`$.customer.address.zip`), as it would if the
+# field were there with a wrong value. Searched, not anchored: minlambda.events may
+# put words before msgspec's.
+_MISSING_FIELD: Final = re.compile(r"missing required field `(.+)`\Z", re.DOTALL)
+
+
 def validation_details(exc: Exception, location: str) -> dict[str, str]:
-    """errorDetails for a msgspec ValidationError: where, the `$.path`, and why."""
+    """errorDetails for a msgspec ValidationError: where, the `$.path`, and why
+    (msgspec's reason, unchanged). A missing field's path ends with its name."""
     message = str(exc)
     reason, sep, path = message.rpartition(" - at `")
-    if not sep:
-        return {"location": location, "path": "$", "reason": message}
-    return {"location": location, "path": path.rstrip("`"), "reason": reason}
+    if sep:
+        path = path.removesuffix("`")
+    else:
+        reason, path = message, "$"
+    missing = _MISSING_FIELD.search(reason)
+    if missing is not None:
+        path = f"{path}.{missing.group(1)}"
+    return {"location": location, "path": path, "reason": reason}

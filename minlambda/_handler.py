@@ -206,7 +206,7 @@ class Handler:
         try:
             return decode(body)
         except Exception as exc:
-            raise decode_fault(exc) from None
+            raise decode_fault(exc, body) from None
 
     def encode(self, result: Any) -> tuple[bytes, str]:
         """The response body and its content type; RuntimeFault when the value does not fit."""
@@ -247,8 +247,9 @@ CONCURRENCY_MODES: Final = (None, "processes", "threads")
 RAW_RESULTS: Final = frozenset({bytes, bytearray, memoryview, msgspec.Raw})
 
 
-def decode_fault(exc: Exception) -> RuntimeFault:
-    """What a decoder's exception means for the invocation."""
+def decode_fault(exc: Exception, body: bytes | bytearray | None = None) -> RuntimeFault:
+    """What a decoder's exception means for the invocation (`body`: the event it
+    was given, to tell an empty event from a truncated one)."""
     if isinstance(exc, RuntimeFault):
         return exc
     if isinstance(exc, msgspec.ValidationError):
@@ -256,6 +257,12 @@ def decode_fault(exc: Exception) -> RuntimeFault:
             "Runtime.ValidationError", str(exc), details=validation_details(exc, "event")
         )
     if isinstance(exc, _DECODE_ERRORS):
+        if body is not None and not body.strip():
+            # msgspec says "Input data was truncated", true of `{"a":` too
+            what = f" (only {len(body)} bytes of whitespace)" if body else ""
+            return RuntimeFault(
+                "Runtime.UnmarshalError", f"Unable to unmarshal input: the event is empty{what}"
+            )
         return RuntimeFault("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}")
     # raised by the user's type (a Struct's __post_init__)
     from minlambda._errors import exception_fault

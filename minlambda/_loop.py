@@ -190,7 +190,7 @@ class Runner:
             try:
                 event = decode(body)
             except Exception as exc:
-                return self._post_fault(invocation, decode_fault(exc))
+                return self._post_fault(invocation, decode_fault(exc, body))
         slot = self._slot
         token: Token[Slot | None] | None
         if self._own_slots:

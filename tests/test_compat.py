@@ -328,7 +328,7 @@ def test_events_that_are_not_json():
     ]
     assert [r.json()["errorMessage"] for r in ml.results] == [
         "Unable to unmarshal input: JSON is malformed: invalid character (byte 4)",
-        "Unable to unmarshal input: Input data was truncated",
+        "Unable to unmarshal input: the event is empty",
     ]
 
 

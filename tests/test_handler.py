@@ -260,7 +260,7 @@ def test_an_object_with_attributes_is_converted():
 
 @pytest.mark.parametrize(("value", "path", "reason"), [
     ({"id": "a", "total": "x"}, "$.total", "Expected `int`, got `str`"),
-    ({"id": "a"}, "$", "Object missing required field `total`"),
+    ({"id": "a"}, "$.total", "Object missing required field `total`"),
     ([1], "$", "Expected `object`, got `array`"),
 ])
 def test_a_response_that_does_not_fit_is_a_marshal_error_with_its_path(value, path, reason):

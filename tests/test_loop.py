@@ -21,7 +21,9 @@ from conftest import (
 from fakeapi import Event
 
 from minlambda import Context, lambda_handler
+from minlambda._local.samples import sample as _sample
 from minlambda._runtime_api import RuntimeAPIError
+from minlambda.events import SQSEvent
 
 
 def echo(event: Any, context: Context) -> Any:
@@ -363,12 +365,72 @@ def test_a_validation_error_names_the_path(fake, runtime):
     assert error["errorDetails"] == {"location": "event", "path": "$.amount", "reason": "Expected `int`, got `str`"}
 
 
-def test_a_missing_field_is_a_validation_error_at_the_root(fake, runtime):
-    api = fake([Event({"id": "a"})])
-    runtime(charge, api)
+@pytest.mark.parametrize("body", [b"", b" \r\n\t"], ids=["empty", "whitespace"])
+@pytest.mark.parametrize("handler", [echo, charge], ids=["untyped", "typed"])
+def test_an_empty_event_is_an_unmarshal_error_that_says_so(fake, runtime, body, handler):
+    api = fake([Event(body)])
+    runtime(handler, api)
     error = _error(api.wait_results(1)[0])
-    assert error["errorDetails"] == {"location": "event", "path": "$",
-                                     "reason": "Object missing required field `amount`"}
+    what = f" (only {len(body)} bytes of whitespace)" if body else ""
+    assert error["errorType"] == "Runtime.UnmarshalError"
+    assert error["errorMessage"] == f"Unable to unmarshal input: the event is empty{what}"
+    assert "errorDetails" not in error
+
+
+class Address(msgspec.Struct):
+    street: str
+    zip: str = msgspec.field(name="zip-code")
+
+
+class Customer(msgspec.Struct):
+    name: str
+    address: Address
+
+
+class Shipment(msgspec.Struct):
+    customer: Customer
+    parcels: list[Order] = []
+
+
+@lambda_handler
+def ship(event: Shipment) -> str:
+    return event.customer.name
+
+
+@lambda_handler
+def consume(event: SQSEvent[Order]) -> int:
+    return sum(record.body.amount for record in event.records)
+
+
+def _sqs(body: str) -> dict[str, Any]:
+    return _sample("sqs", [("body", body)])
+
+
+MISSING_FIELDS = {
+    # (handler, event, the errorDetails path): the path names the missing field itself,
+    # where msgspec names the object that lacks it; the reason is msgspec's
+    "at the root": (charge, {"id": "a"}, "$.amount", "amount", ""),
+    "nested": (ship, {"customer": {"name": "n", "address": {"street": "s"}}},
+               "$.customer.address.zip-code", "zip-code", " - at `$.customer.address`"),
+    "in a list": (ship, {"customer": {"name": "n", "address": {"street": "s", "zip-code": "1"}},
+                         "parcels": [{"id": "a", "amount": 1}, {"amount": 2}]},
+                  "$.parcels[1].id", "id", " - at `$.parcels[1]`"),
+    "in an SQS body": (consume, _sqs('{"id": "a"}'), "$.Records[0].body.amount", "amount",
+                       " - at `$.Records[0].body`"),
+}
+
+
+@pytest.mark.parametrize(("handler", "event", "path", "field", "at"), MISSING_FIELDS.values(),
+                         ids=MISSING_FIELDS.keys())
+def test_a_missing_field_is_a_validation_error_whose_path_names_it(
+        fake, runtime, handler, event, path, field, at):
+    api = fake([Event(event)])
+    runtime(handler, api)
+    error = _error(api.wait_results(1)[0])
+    reason = f"Object missing required field `{field}`"
+    assert error["errorType"] == "Runtime.ValidationError"
+    assert error["errorMessage"] == reason + at  # msgspec's text, unchanged
+    assert error["errorDetails"] == {"location": "event", "path": path, "reason": reason}
 
 
 @lambda_handler

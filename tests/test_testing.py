@@ -81,7 +81,7 @@ def test_decorated_function_in_a_context_manager() -> None:
     assert bad.error_type == "Runtime.ValidationError"
     assert bad.json()["errorDetails"] == {
         "location": "event",
-        "path": "$",
+        "path": "$.amount",
         "reason": "Object missing required field `amount`",
     }
     # the decorator left the function callable as it was
