@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from minlambda import _agents, _errors
 from minlambda._errors import InvalidSchemaError, RuntimeFault
-from minlambda._handler import Handler, handler_for, registered, select, wrapper_of
+from minlambda._handler import Handler, handler_for, registered, select, served, wrapper_of
 from minlambda._http import ProtocolError
 from minlambda._logging import configure
 from minlambda._logging import log_unhandled as log_error
@@ -113,7 +113,7 @@ def _load_file(path: str, function: str) -> Handler:
     if function:
         return _pick(module, path, function)
     mine = [h for h in registered() if getattr(h.func, "__module__", None) == name]
-    return select(os.environ.get("_HANDLER"), mine)
+    return select(os.environ.get("_HANDLER"), mine, path=path)
 
 
 def _import(module_name: str, load: Callable[[], Any]) -> Any:
@@ -142,6 +142,9 @@ def _import(module_name: str, load: Callable[[], Any]) -> Any:
 def _pick(module: Any, module_name: str, function: str) -> Handler:
     func = getattr(module, function, None)
     if func is None:
+        found = _registered_as(module, function)
+        if found is not None:
+            return found
         raise RuntimeFault(
             "Runtime.HandlerNotFound", f"Handler '{function}' missing on module '{module_name}'"
         )
@@ -154,6 +157,20 @@ def _pick(module: Any, module_name: str, function: str) -> Handler:
         return handler_for(func, name=f"{module_name}.{function}")
     except InvalidSchemaError as exc:
         raise RuntimeFault("Runtime.InvalidSchema", str(exc)) from None
+
+
+def _registered_as(module: Any, name: str) -> Handler | None:
+    """The handler `module` registered under `name` (@lambda_handler(name=...), or
+    the default `module.qualname`), served through the module's decorator wrapper
+    around it if there is one (as `module.function` would be)."""
+    module_name = getattr(module, "__name__", None)
+    for handler in registered():
+        func = handler.func
+        if getattr(func, "__module__", None) != module_name:
+            continue
+        if handler.name in (name, f"{module_name}.{name}"):
+            return served(handler)
+    return None
 
 
 def resolve(handler: Any) -> Handler:

@@ -23,7 +23,15 @@ import msgspec.inspect as mi
 
 from minlambda._errors import InvalidSchemaError, RuntimeFault, validation_details
 
-__all__ = ["Handler", "handler_for", "lambda_handler", "registered", "select", "wrapper_of"]
+__all__ = [
+    "Handler",
+    "handler_for",
+    "lambda_handler",
+    "registered",
+    "select",
+    "served",
+    "wrapper_of",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -391,12 +399,16 @@ def registered() -> list[Handler]:
     return list(_REGISTRY.values())
 
 
-def select(wanted: str | None, candidates: list[Handler] | None = None) -> Handler:
+def select(
+    wanted: str | None, candidates: list[Handler] | None = None, *, path: str | None = None
+) -> Handler:
     """The handler to serve among those registered.
 
     With one candidate, that one; with several, the one `wanted` names (as
     ``module.function``, ``module:function``, the function's name or ``name=``).
-    RuntimeFault(Runtime.HandlerNotFound) otherwise, listing what is registered.
+    RuntimeFault(Runtime.HandlerNotFound) otherwise, listing what is registered
+    (`path`: the file the candidates come from, as the command line named it, for
+    the forms that name each one there: ``two.py:a``).
     """
     pool = registered() if candidates is None else candidates
     if not pool:
@@ -406,15 +418,9 @@ def select(wanted: str | None, candidates: list[Handler] | None = None) -> Handl
     if wanted:
         matches = [h for h in pool if _matches(h, wanted)]
         if len(matches) == 1:
-            wrapper = wrapper_of(matches[0], wanted)
-            if wrapper is None:
-                return matches[0]
-            try:
-                return handler_for(wrapper, wanted)
-            except InvalidSchemaError as exc:
-                raise RuntimeFault("Runtime.InvalidSchema", str(exc)) from None
+            return served(matches[0], wanted)
         if not matches and len(pool) == 1:
-            return pool[0]
+            return served(pool[0])
         names = ", ".join(h.name for h in pool)
         reason = "matches several" if matches else "matches none"
         raise RuntimeFault(
@@ -422,12 +428,41 @@ def select(wanted: str | None, candidates: list[Handler] | None = None) -> Handl
             f"Handler '{wanted}' {reason} of the registered handlers: {names}",
         )
     if len(pool) == 1:
-        return pool[0]
+        return served(pool[0])
     names = ", ".join(h.name for h in pool)
-    raise RuntimeFault(
-        "Runtime.HandlerNotFound",
-        f"Several handlers are registered ({names}): name one with _HANDLER or serve(handler)",
-    )
+    if path is not None:
+        forms = _or([f"{path}:{_short_name(h)}" for h in pool])
+        how = f"name one on the command line ({forms}) or with _HANDLER"
+    else:
+        how = f"name one with _HANDLER ({_or([_short_name(h) for h in pool])}) or serve(handler)"
+    raise RuntimeFault("Runtime.HandlerNotFound", f"Several handlers are registered ({names}): {how}")
+
+
+def served(handler: Handler, wanted: str | None = None) -> Handler:
+    """What to serve for a registered handler: the decorator's wrapper around it
+    that its module holds (under `wanted`, or the function's own name), as
+    `python -m minlambda module.function` would serve it; else the handler itself."""
+    func = handler.func
+    home = f"{getattr(func, '__module__', None)}.{getattr(func, '__name__', None)}"
+    wrapper = (wrapper_of(handler, wanted) if wanted else None) or wrapper_of(handler, home)
+    if wrapper is None:
+        return handler
+    try:
+        return handler_for(wrapper, wanted)
+    except InvalidSchemaError as exc:
+        raise RuntimeFault("Runtime.InvalidSchema", str(exc)) from None
+
+
+def _short_name(handler: Handler) -> str:
+    """What names `handler` within its module: its function's name, or its name=."""
+    func = handler.func
+    default = f"{getattr(func, '__module__', None) or '?'}.{getattr(func, '__qualname__', '')}"
+    name = getattr(func, "__name__", None)
+    return name if handler.name == default and isinstance(name, str) else handler.name
+
+
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 def wrapper_of(handler: Handler, name: str) -> Any:

@@ -346,8 +346,8 @@ INIT_ERRORS: dict[str, tuple[list[str], dict[str, str], dict[str, Any]]] = {
         ["cli_two.py"],
         {},
         _init_error(
-            "Several handlers are registered (cli_two.first, second-one): "
-            "name one with _HANDLER or serve(handler)",
+            "Several handlers are registered (cli_two.first, second-one): name one on the "
+            "command line (cli_two.py:first or cli_two.py:second-one) or with _HANDLER",
             "Runtime.HandlerNotFound",
         ),
     ),
@@ -430,6 +430,25 @@ FORMS: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
     ),
     "two handlers, file.py:function": ("cli_two.py:second", {}, {"handler": "second"}),
     "two handlers, module:function": ("cli_two:first", {}, {"handler": "first"}),
+    # a name given with @lambda_handler(name=...) names it in every form, as _HANDLER does
+    "file.py:name": ("cli_two.py:second-one", {}, {"handler": "second"}),
+    "module:name": ("cli_two:second-one", {}, {"handler": "second"}),
+    "module.name": ("cli_named.charge", {}, {"handler": "create_charge"}),
+    "file.py:name of a wrapped function": (
+        "cli_named.py:refund",
+        {},
+        {"handler": "create_refund", "wrapped": True},
+    ),
+    "module:name of a wrapped function": (
+        "cli_named:refund",
+        {},
+        {"handler": "create_refund", "wrapped": True},
+    ),
+    "_HANDLER=name of a wrapped function": (
+        "cli_named.py",
+        {"_HANDLER": "refund"},
+        {"handler": "create_refund", "wrapped": True},
+    ),
 }
 
 

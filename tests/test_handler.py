@@ -339,9 +339,16 @@ def test_select_among_several_without_a_name_lists_them():
     _REGISTRY.clear()
     _register("app.charge")
     _register("app.refund")
-    with pytest.raises(RuntimeFault, match=r"Several handlers are registered \(app.charge, app.refund\)") as info:
+    with pytest.raises(RuntimeFault) as info:
         select(None)
     assert info.value.error_type == "Runtime.HandlerNotFound"
+    assert info.value.message == ("Several handlers are registered (app.charge, app.refund): "
+                                  "name one with _HANDLER (charge or refund) or serve(handler)")
+    with pytest.raises(RuntimeFault) as info:  # chosen among a file's: its command-line forms
+        select(None, registered(), path="src/app.py")
+    assert info.value.message == ("Several handlers are registered (app.charge, app.refund): "
+                                  "name one on the command line (src/app.py:charge or "
+                                  "src/app.py:refund) or with _HANDLER")
     with pytest.raises(RuntimeFault, match="matches none"):
         select("app.nothing")
 
