@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 from conftest import assert_same_error_but_carets
 
+from minlambda._cli import USAGE
+
 HERE = Path(__file__).resolve().parent
 CLIAPPS = HERE / "cliapps"
 ROOT = HERE.parent
@@ -114,12 +116,219 @@ def test_version() -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, b"minlambda 0.1.0\n", b"")
 
 
-@pytest.mark.parametrize("args", [["a.b", "c.d"], ["--bogus"]], ids=["two handlers", "flag"])
-def test_bad_top_level_arguments(args: list[str]) -> None:
-    done = cli(*args)
-    assert done.returncode == 2
-    assert done.stdout == b""
-    assert done.stderr.decode().startswith("usage: python -m minlambda [HANDLER]\n")
+def test_help_for_a_command() -> None:
+    done = cli("help", "invoke")
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout.decode().startswith("usage: python -m minlambda invoke ")
+
+
+def test_no_handler_prints_the_error_and_the_usage() -> None:
+    done = cli()
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.decode() == (
+        "minlambda: no handler given: name one as module.function, module:function, "
+        "path/to/file.py or path/to/file.py:function, or set _HANDLER\n" + USAGE
+    )
+
+
+# Every bad argument, option or variable: one line on stderr, nothing on stdout, exit 2
+# (never a traceback), before any handler is imported.
+BAD_ARGUMENTS: dict[str, tuple[list[str], dict[str, str], str]] = {
+    "unknown command, and more": (
+        ["invok", "cli_app.handler"],
+        {},
+        "unknown command 'invok' (did you mean invoke?): python -m minlambda --help lists them",
+    ),
+    "unknown command alone": (
+        ["loca"],
+        {},
+        "unknown command 'loca' (did you mean local?): python -m minlambda --help lists them",
+    ),
+    "unknown word, and more": (
+        ["serve", "cli_app.handler"],
+        {},
+        "unknown command 'serve' (to serve a handler, give it alone: python -m minlambda "
+        "cli_app.handler): python -m minlambda --help lists them",
+    ),
+    "unknown word, and more words": (
+        ["deploy", "now"],
+        {},
+        "unknown command 'deploy': python -m minlambda --help lists them",
+    ),
+    "help for an unknown command": (
+        ["help", "evnt"],
+        {},
+        "help: unknown command 'evnt' (did you mean event?)",
+    ),
+    "a handler, and more": (
+        ["a.b", "c.d"],
+        {},
+        "unexpected argument 'c.d' after the handler: serving takes HANDLER alone",
+    ),
+    "an option to serve": (
+        ["cli_app.handler", "--port", "9001"],
+        {},
+        "unexpected argument '--port' after the handler: serving takes HANDLER alone "
+        "(did you mean python -m minlambda local cli_app.handler --port 9001?)",
+    ),
+    "unknown top-level option": (
+        ["--bogus"],
+        {},
+        "unknown option '--bogus': python -m minlambda --help lists them",
+    ),
+    "invoke --timeout 0": (
+        ["invoke", "cli_app.handler", "--timeout", "0"],
+        {},
+        "invoke: argument --timeout: must be a positive number of seconds, got '0'",
+    ),
+    "invoke --timeout -1": (
+        ["invoke", "cli_app.handler", "--timeout", "-1"],
+        {},
+        "invoke: argument --timeout: must be a positive number of seconds, got '-1'",
+    ),
+    "invoke --timeout nan": (
+        ["invoke", "cli_app.handler", "--timeout", "nan"],
+        {},
+        "invoke: argument --timeout: must be a positive number of seconds, got 'nan'",
+    ),
+    "invoke --timeout inf": (
+        ["invoke", "cli_app.handler", "--timeout", "inf"],
+        {},
+        "invoke: argument --timeout: must be a positive number of seconds, got 'inf'",
+    ),
+    "local --timeout -5": (
+        ["local", "serve_script.greet", "--timeout", "-5"],
+        {},
+        "local: argument --timeout: must be a positive number of seconds, got '-5'",
+    ),
+    "local --port 99999": (
+        ["local", "serve_script.greet", "--port", "99999"],
+        {},
+        "local: argument --port: must be a port number (0 to 65535), got '99999'",
+    ),
+    "local --port -1": (
+        ["local", "serve_script.greet", "--port", "-1"],
+        {},
+        "local: argument --port: must be a port number (0 to 65535), got '-1'",
+    ),
+    "local --port many": (
+        ["local", "serve_script.greet", "--port", "many"],
+        {},
+        "local: argument --port: must be a port number (0 to 65535), got 'many'",
+    ),
+    "local --host ''": (
+        ["local", "serve_script.greet", "--host", ""],
+        {},
+        "local: argument --host: must be an address or a host name, got ''",
+    ),
+    "local --watch --port 70000": (
+        ["local", "serve_script.greet", "--watch", "--port", "70000"],
+        {},
+        "local: argument --port: must be a port number (0 to 65535), got '70000'",
+    ),
+    "local without a handler": (
+        ["local"],
+        {},
+        "local: the following arguments are required: handler",
+    ),
+    "local, an unknown option": (
+        ["local", "serve_script.greet", "--prot", "1"],
+        {},
+        "local: unrecognized arguments: --prot 1 (did you mean --port?)",
+    ),
+    "schema without a handler": (
+        ["schema"],
+        {},
+        "schema: the following arguments are required: handler",
+    ),
+    "schema, two handlers": (
+        ["schema", "a.b", "c.d"],
+        {},
+        "schema: unrecognized arguments: c.d",
+    ),
+    "AWS_LAMBDA_FUNCTION_TIMEOUT=0": (
+        ["invoke", "cli_app.handler"],
+        {"AWS_LAMBDA_FUNCTION_TIMEOUT": "0"},
+        "AWS_LAMBDA_FUNCTION_TIMEOUT must be a positive number of seconds, got '0'",
+    ),
+    "AWS_LAMBDA_FUNCTION_TIMEOUT=soon, local": (
+        ["local", "serve_script.greet"],
+        {"AWS_LAMBDA_FUNCTION_TIMEOUT": "soon"},
+        "AWS_LAMBDA_FUNCTION_TIMEOUT must be a positive number of seconds, got 'soon'",
+    ),
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=lots": (
+        ["invoke", "cli_app.handler"],
+        {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "lots"},
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE must be a positive whole number of MB, got 'lots'",
+    ),
+    "MINLAMBDA_DEADLINE_WARNING_MS=-1": (
+        ["invoke", "cli_app.handler"],
+        {"MINLAMBDA_DEADLINE_WARNING_MS": "-1"},
+        "MINLAMBDA_DEADLINE_WARNING_MS must be a positive whole number of ms, got '-1'",
+    ),
+    "AWS_LAMBDA_LOG_FORMAT=yaml": (
+        ["invoke", "cli_app.handler"],
+        {"AWS_LAMBDA_LOG_FORMAT": "yaml"},
+        "AWS_LAMBDA_LOG_FORMAT must be Text or JSON, got 'yaml'",
+    ),
+    "AWS_LAMBDA_LOG_LEVEL=verbose": (
+        ["invoke", "cli_app.handler"],
+        {"AWS_LAMBDA_LOG_LEVEL": "verbose"},
+        "AWS_LAMBDA_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, WARNING, ERROR, "
+        "FATAL, CRITICAL, got 'verbose'",
+    ),
+    "MINLAMBDA_LOCAL_PORT=70000, serving": (
+        ["serve_script.greet"],
+        {"MINLAMBDA_LOCAL_PORT": "70000"},
+        "MINLAMBDA_LOCAL_PORT must be a port number, got '70000'",
+    ),
+    "AWS_LAMBDA_MAX_CONCURRENCY=0": (
+        ["local", "serve_script.greet"],
+        {"AWS_LAMBDA_MAX_CONCURRENCY": "0"},
+        "AWS_LAMBDA_MAX_CONCURRENCY must be a positive whole number, got '0'",
+    ),
+    "MINLAMBDA_CONCURRENCY=thread": (
+        ["serve_script.greet"],
+        {"MINLAMBDA_CONCURRENCY": "thread"},
+        "MINLAMBDA_CONCURRENCY must be processes, threads or tasks, got 'thread'",
+    ),
+}
+
+
+@pytest.mark.parametrize("args, env, message", BAD_ARGUMENTS.values(), ids=BAD_ARGUMENTS.keys())
+def test_a_bad_argument_is_one_line_and_exit_2(
+    args: list[str], env: dict[str, str], message: str
+) -> None:
+    done = cli(*args, **env)
+    assert (done.returncode, done.stdout) == (2, b""), done.stderr
+    assert done.stderr.decode() == f"minlambda: {message}\n"
+
+
+def test_the_bad_arguments_in_the_docs() -> None:
+    # docs/cli.md's examples, not run by test_docs.py: each exits 2 with its comment's line
+    page = (ROOT / "docs" / "cli.md").read_text()
+    section = page.split("\n## Bad arguments\n")[1].split("\n## ")[0]
+    lines = section.split("```sh\n")[1].split("```")[0].splitlines()
+    assert len(lines) >= 4
+    for line in lines:
+        command, _, comment = line.partition("   # exit 2: ")
+        done = cli(*shlex.split(command)[3:])
+        assert (done.returncode, done.stdout) == (2, b""), line
+        assert done.stderr.decode() == comment + "\n", line
+
+
+def test_an_option_overrides_a_bad_variable() -> None:
+    done = cli(
+        "invoke", "cli_app.handler", "--timeout", "5", AWS_LAMBDA_FUNCTION_TIMEOUT="0"
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_word_that_is_no_command_alone_is_a_malformed_handler() -> None:
+    # a word like no command is the drop-in form's HANDLER, malformed: an init error
+    done = cli("nodots")
+    assert (done.returncode, done.stderr) == (1, b"")
+    assert done.stdout.startswith(b"[ERROR] Runtime.MalformedHandlerName: Bad handler 'nodots'")
 
 
 # -- invoke: where the event comes from ----------------------------------------------------
@@ -385,9 +594,12 @@ USAGE_ERRORS = {
     "no handler": (["--event", "{}"], "the following arguments are required: handler"),
     "bad timeout": (
         ["cli_app.handler", "--timeout", "soon"],
-        "argument --timeout: invalid float value: 'soon'",
+        "argument --timeout: must be a positive number of seconds, got 'soon'",
     ),
-    "unknown option": (["cli_app.handler", "--evnt", "{}"], "unrecognized arguments: --evnt {}"),
+    "unknown option": (
+        ["cli_app.handler", "--evnt", "{}"],
+        "unrecognized arguments: --evnt {} (did you mean --event?)",
+    ),
 }
 
 
@@ -396,9 +608,7 @@ def test_invoke_usage_error_exits_2(args: list[str], message: str) -> None:
     done = cli("invoke", *args)
     assert done.returncode == 2
     assert done.stdout == b""
-    err = done.stderr.decode()
-    assert err.startswith("usage: python -m minlambda invoke ")
-    assert err.endswith(f"python -m minlambda invoke: error: {message}\n")
+    assert done.stderr.decode() == f"minlambda: invoke: {message}\n"
 
 
 # -- invoke: the handler forms -----------------------------------------------------------------
@@ -684,10 +894,3 @@ def test_local_init_error_exits_1(server: Callable[..., Server]) -> None:
     )
 
 
-def test_local_usage_error_exits_2() -> None:
-    done = cli("local", "serve_script.greet", "--port", "many")
-    assert done.returncode == 2
-    assert done.stdout == b""
-    assert done.stderr.decode().endswith(
-        "python -m minlambda local: error: argument --port: invalid int value: 'many'\n"
-    )

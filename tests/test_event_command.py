@@ -60,7 +60,11 @@ ARN = re.compile(r"arn:aws:([a-z0-9-]+):([a-z0-9-]*):(\d*):")
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse's errors (and --help)
+        assert isinstance(exc.code, int)
+        code = exc.code
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -312,7 +316,11 @@ def test_the_listing(capsys: pytest.CaptureFixture[str]) -> None:
         (["cloudformation", "--set", "request-type=Remove"], "- at `$.RequestType`"),
         (["apigw-v1", "--set", "requestContext.requestTimeEpoch=soon"], "is not JSON"),
         (["sns", "--records", "2"], "--records: sns events carry one record"),
-        (["sqs", "--records", "0"], "--records must be at least 1"),
+        (["sqs", "--records", "0"], "--records must be 1 to 10000, got 0"),
+        (["sqs", "--records", "10001"], "--records must be 1 to 10000, got 10001"),
+        (["sqs", "--records", "many"], "event: argument --records: invalid int value: 'many'"),
+        (["sqs", "--bogus"], "event: unrecognized arguments: --bogus"),
+        (["sqs", "--record", "2", "--sett", "x=1"], "(did you mean --set?)"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

@@ -17,7 +17,6 @@
 # event a VALUE no longer lets decode is refused, so what is printed always decodes.
 from __future__ import annotations
 
-import argparse
 import base64
 import difflib
 import gzip
@@ -813,9 +812,15 @@ def _listing() -> str:
     return "\n".join(lines) + "\n"
 
 
+# the largest batch any source delivers (SQS, Kinesis, DynamoDB streams, Kafka)
+MAX_RECORDS = 10_000
+
+
 def main(args: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m minlambda event",
+    from minlambda._cli import usage_parser
+
+    parser = usage_parser(
+        "event",
         description="Print a sample event of SOURCE as JSON, decodable by its "
         "minlambda.events model (pipe it into `python -m minlambda invoke HANDLER`); "
         "`event` alone lists the sources.",
@@ -849,8 +854,10 @@ def main(args: list[str]) -> int:
             sys.stderr.write(f"minlambda: bad --set {item!r}: use PATH=VALUE\n")
             return 2
         settings.append((key, value))
-    if options.records < 1:
-        sys.stderr.write("minlambda: --records must be at least 1\n")
+    if not 1 <= options.records <= MAX_RECORDS:
+        sys.stderr.write(
+            f"minlambda: --records must be 1 to {MAX_RECORDS}, got {options.records}\n"
+        )
         return 2
     try:
         event = sample(options.source, settings, options.records)
