@@ -18,7 +18,13 @@ first byte of a streamed response.
    threads against processes, under this interpreter and, when it is there, the
    free-threaded 3.14t build (`--free-threaded PATH`, default the venv that
    scripts/pythons.sh makes): threads only pay on a build without the GIL.
-4. `python -m minlambda slow_apps.ticker` (a streaming handler: a chunk, then 100 ms,
+4. The modes across N (`--matrix`, also part of the full run): N = 2, 8 and 32 callers
+   and AWS_LAMBDA_MAX_CONCURRENCY=N, each workload (50 ms of blocking I/O; the CPU-bound
+   loop) in minlambda's processes, threads and tasks modes and awslambdaric's fork mode,
+   plus the sequential runtime (N=1) as the baseline, round after round with the peers
+   alternating: invocations per second (min/median/max over the rounds) and the process
+   tree's summed RSS and PSS, and RSS per process.
+5. `python -m minlambda slow_apps.ticker` (a streaming handler: a chunk, then 100 ms,
    five times): time to the first byte at the caller against time to the last.
 
 Prints one JSON object.
@@ -196,11 +202,86 @@ def cpu_modes(python: str, invocations: int) -> dict[str, object]:
     }
 
 
+# the matrix: workload -> peer -> (handler, client, extra environment)
+WORKLOADS: dict[str, dict[str, tuple[str, str, dict[str, str]]]] = {
+    "io_50ms": {
+        "minlambda_processes": ("slow_plain.io_sync", "minlambda", {}),
+        "minlambda_threads": ("slow_plain.io_sync", "minlambda", {"MINLAMBDA_CONCURRENCY": "threads"}),
+        "minlambda_tasks": ("slow_apps.io_bound", "minlambda", {}),
+        "awslambdaric_fork": ("slow_plain.io_sync", "awslambdaric", {}),
+    },
+    "cpu_bound": {
+        "minlambda_processes": ("slow_plain.cpu_bound", "minlambda", {}),
+        "minlambda_threads": ("slow_plain.cpu_bound", "minlambda", {"MINLAMBDA_CONCURRENCY": "threads"}),
+        "minlambda_tasks": ("slow_apps.cpu_bound_async", "minlambda", {}),
+        "awslambdaric_fork": ("slow_plain.cpu_bound", "awslambdaric", {}),
+    },
+}
+
+
+def sequential_rate(invocations: int, handler: str, n: int) -> float:
+    """The sequential runtime (no AWS_LAMBDA_MAX_CONCURRENCY) driven by n callers."""
+    with Emulator() as emulator:
+        proc = runtime(emulator, handler)
+        try:
+            post(emulator, b"{}")
+            started = time.monotonic()
+            with ThreadPoolExecutor(n) as pool:
+                list(pool.map(lambda _: post(emulator, b"{}"), range(invocations)))
+            elapsed = time.monotonic() - started
+        finally:
+            proc.kill()
+            proc.wait()
+    return invocations / elapsed
+
+
+def matrix(invocations: int, rounds: int, sizes: tuple[int, ...] = (2, 8, 32)) -> dict[str, object]:
+    """Every mode at every N, for both workloads; peers alternate within a round."""
+    out: dict[str, object] = {}
+    for workload, peers in WORKLOADS.items():
+        plain = next(iter(peers.values()))[0]
+        per_n: dict[str, object] = {}
+        for n in sizes:
+            count = max(invocations, 5 * n)
+            names = [*peers, "sequential"]
+            samples: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+            for round_ in range(rounds):
+                for name in names[round_ % len(names):] + names[: round_ % len(names)]:
+                    if name == "sequential":
+                        samples[name].append({"per_s": sequential_rate(count, plain, n)})
+                        continue
+                    handler, client, env = peers[name]
+                    samples[name].append(mode(count, handler, client, n=n, **env))
+            row: dict[str, object] = {}
+            for name, runs in samples.items():
+                rates = sorted(r["per_s"] for r in runs)
+                entry: dict[str, float] = {
+                    "per_s_min": round(rates[0], 1),
+                    "per_s_median": round(statistics.median(rates), 1),
+                    "per_s_max": round(rates[-1], 1),
+                }
+                if "rss_mib" in runs[0]:
+                    last = runs[-1]
+                    entry.update(processes=last["processes"], rss_mib=last["rss_mib"],
+                                 pss_mib=last["pss_mib"],
+                                 rss_per_process_mib=round(last["rss_mib"] / last["processes"], 1))
+                row[name] = entry
+            per_n[f"n{n}"] = row
+            print(json.dumps({workload: {f"n{n}": row}}), file=sys.stderr, flush=True)
+        out[workload] = per_n
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--invocations", type=int, default=160)
     parser.add_argument("--free-threaded", default=FREE_THREADED, help="a 3.14t interpreter")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the --matrix part")
+    parser.add_argument("--matrix", action="store_true", help="only the modes across N")
     args = parser.parse_args()
+    if args.matrix:
+        print(json.dumps({"modes_by_n": matrix(args.invocations, args.rounds)}, indent=1))
+        return 0
     sequential = throughput(args.invocations)
     concurrent = throughput(args.invocations, AWS_LAMBDA_MAX_CONCURRENCY="8")
     modes = {
@@ -224,6 +305,7 @@ def main() -> int:
             if os.path.exists(args.free_threaded)
             else []
         ),
+        "modes_by_n": matrix(args.invocations, args.rounds),
         "streaming_5x100ms": first_byte(10),
     }
     print(json.dumps(result, indent=1))

@@ -12,6 +12,14 @@ async def io_bound(event):
     return {"ok": True}
 
 
+@lambda_handler
+async def cpu_bound_async(event):
+    total = 0
+    for i in range(event.get("n", 300_000)):  # the same work as slow_plain.cpu_bound
+        total += i * i
+    return {"ok": True}
+
+
 @lambda_handler(stream=True)
 def ticker(event):
     for i in range(5):
