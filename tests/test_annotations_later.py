@@ -70,7 +70,7 @@ def test_types_defined_below_the_handler_in_local_runtime(module):
             assert runtime.invoke({"id": "a", "amount": 2}).json() == {"id": "a", "total": 4}
             error = runtime.invoke({"id": "a"}).json()
         assert error["errorType"] == "Runtime.ValidationError"
-        assert error["errorDetails"]["path"] == "$"
+        assert error["errorDetails"]["path"] == "$.amount"
 
 
 @pytest.mark.parametrize("module", LATER)

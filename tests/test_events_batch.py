@@ -169,7 +169,7 @@ def test_an_event_that_is_not_the_batch_source_fails_the_invocation():
     with LocalRuntime(charge) as runtime:
         result = runtime.invoke({"detail": {}})
     assert result.error_type == "Runtime.ValidationError"
-    assert result.json()["errorDetails"]["path"] == "$"
+    assert result.json()["errorDetails"]["path"] == "$.Records"
 
 
 def test_batch_is_refused_for_other_types_and_with_event():

@@ -228,4 +228,4 @@ def test_http_api_decodes_the_body_and_answers_201(serve):
     error = json.loads(body)
     assert headers["x-amz-function-error"] == "Unhandled"
     assert error["errorType"] == "Runtime.ValidationError"
-    assert error["errorDetails"]["path"] == "$.body"
+    assert error["errorDetails"]["path"] == "$.body.email"
