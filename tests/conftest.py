@@ -22,6 +22,9 @@ from minlambda._loop import Runner
 from minlambda._runtime_api import RuntimeAPI
 
 APPS = Path(__file__).parent / "apps"
+# the runtime's own source folder, as frames name it: what a "user frames only" check looks for
+# (not the word "minlambda", which the checkout's own folder may well be called)
+RUNTIME_DIR = str(Path(_handler.__file__).resolve().parent) + os.sep
 CLIAPPS = Path(__file__).resolve().parent / "cliapps"
 ROOT = Path(__file__).parent.parent
 _SCRUB = ("AWS_LAMBDA_", "_HANDLER", "_X_AMZN_TRACE_ID", "LAMBDA_TASK_ROOT", "_LAMBDA_", "MINLAMBDA_")

@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import APPS
+from conftest import APPS, RUNTIME_DIR
 from fakeapi import INIT_ERROR, Event
 
 
@@ -157,7 +157,7 @@ def test_an_error_raised_at_import_keeps_its_stack(fake, proc):
     body = api.of_kind("init_error")[0].json()
     trace = "".join(body["stackTrace"])
     assert "raises_at_import.py" in trace and "in _load" in trace
-    assert "importlib" not in trace and "minlambda" not in trace
+    assert "importlib" not in trace and RUNTIME_DIR not in trace
 
 
 def test_the_syntax_error_names_file_and_line(fake, proc):

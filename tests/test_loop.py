@@ -15,6 +15,7 @@ from conftest import (
     MODERATE_DEPTH,
     PATHOLOGICAL_ARRAY_DEPTH,
     PATHOLOGICAL_OBJECT_DEPTH,
+    RUNTIME_DIR,
     deep_arrays,
     deep_objects,
 )
@@ -170,7 +171,7 @@ def test_the_exact_bytes_of_an_error_post(fake, runtime):
     assert error["requestId"] == "req-1"
     assert any("_decline" in frame for frame in error["stackTrace"])
     assert any("in failing" in frame for frame in error["stackTrace"])
-    assert not any("minlambda" in frame for frame in error["stackTrace"])
+    assert not any(RUNTIME_DIR in frame for frame in error["stackTrace"])
 
 
 # -- statuses --------------------------------------------------------------------------
