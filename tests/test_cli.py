@@ -672,10 +672,15 @@ def test_invoke_handler_forms(target: str, env: dict[str, str], expected: dict[s
 # -- local ---------------------------------------------------------------------------------------
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Server:
     """A long-running `python ...` subprocess serving HTTP (local emulator)."""
 
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], *, sigint_ignored: bool = False) -> None:
+        # sigint_ignored: started as a background job of a script (`cmd &`) is
         self.popen = subprocess.Popen(
             [sys.executable, *args],
             cwd=CLIAPPS,
@@ -683,6 +688,7 @@ class Server:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=_ignore_sigint if sigint_ignored else None,
         )
         self._early = b""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from minlambda import _agents
 from minlambda._bootstrap import load_handler, prepare_sys_path
@@ -21,6 +21,9 @@ from minlambda._logging import configure
 from minlambda._logging import log_unhandled as log_error
 from minlambda._loop import Runner
 from minlambda._runtime_api import RuntimeAPI, RuntimeAPIError
+
+if TYPE_CHECKING:
+    import subprocess
 
 __all__ = ["DEFAULT_PORT", "invoke_once", "local_port", "serve_local"]
 
@@ -63,7 +66,7 @@ def serve_local(
         emulator = listen(host, port, timeout, http)
     except OSError as exc:
         _fail(2, f"cannot listen on {host}:{port if port is not None else local_port()}: {exc}")
-    _stop_on_sigterm()
+    _stop_signals()
     if os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"):
         _serve_workers(handler, emulator, target)
     api = RuntimeAPI(emulator.runtime_api)
@@ -76,6 +79,7 @@ def serve_local(
     except RuntimeAPIError as exc:
         _fail(1, f"the local emulator failed: {exc}")
     finally:
+        _shutting_down()
         api.close()
         emulator.close()
         run_shutdown_locally(runner.run_coroutine)
@@ -83,15 +87,41 @@ def serve_local(
     raise SystemExit(0)
 
 
-def _stop_on_sigterm() -> None:
-    # SIGTERM (a process manager, `kill`) stops the local server as Ctrl-C does, so the
-    # @on_shutdown hooks run
+def _stop_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM stop the local server (KeyboardInterrupt in the main
+    thread; the @on_shutdown hooks run), however it was started: a background job of a
+    script (`cmd &`) starts with SIGINT ignored, and a local server it could not stop
+    with SIGINT would linger."""
     import signal
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, stop)
+
+
+def _shutting_down(*children: subprocess.Popen[bytes] | None) -> None:
+    """The server is stopping (shutdown hooks, workers): a second Ctrl-C or SIGTERM
+    ends it at once, quietly, with exit status 130 (128 + SIGINT), after killing
+    `children` - not with a KeyboardInterrupt traceback from the middle of the
+    shutdown."""
+    import signal
+
+    def now(signum: int, frame: object) -> None:
+        for child in children:
+            if child is not None and child.poll() is None:
+                child.kill()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, now)
+    signal.signal(signal.SIGTERM, now)
 
 
 def listen(host: str, port: int | None, timeout: float | None, http: str | None) -> Emulator:
@@ -148,6 +178,7 @@ def _serve_workers(handler: Handler, emulator: Emulator, target: str | None) -> 
         except KeyboardInterrupt:
             code = 0
         finally:
+            _shutting_down(process)
             stop_process(process)
             emulator.close()
         if code:
@@ -161,6 +192,7 @@ def _serve_workers(handler: Handler, emulator: Emulator, target: str | None) -> 
     except KeyboardInterrupt:
         failure = None
     finally:
+        _shutting_down()
         run_shutdown_locally(None, workers.loop)  # on the handlers' loop, still running
         workers.close()
         emulator.close()

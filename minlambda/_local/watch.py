@@ -21,7 +21,14 @@ from collections.abc import Iterable
 from typing import Final, NoReturn
 
 from minlambda._local.emulator import Emulator
-from minlambda._local.serve import _fail, _stop_on_sigterm, announce, listen, local_port
+from minlambda._local.serve import (
+    _fail,
+    _shutting_down,
+    _stop_signals,
+    announce,
+    listen,
+    local_port,
+)
 
 __all__ = ["changes", "serve_watching", "snapshot", "watched_roots"]
 
@@ -97,7 +104,7 @@ def serve_watching(
         emulator = listen(host, port, timeout, http)
     except OSError as exc:
         _fail(2, f"cannot listen on {host}:{port if port is not None else local_port()}: {exc}")
-    _stop_on_sigterm()
+    _stop_signals()
     roots = watched_roots(target)
     files = snapshot(roots)
     runtime: subprocess.Popen[bytes] | None = None
@@ -131,6 +138,7 @@ def serve_watching(
     except KeyboardInterrupt:
         pass
     finally:
+        _shutting_down(runtime)
         if runtime is not None:
             _stop(runtime)
         emulator.close()
