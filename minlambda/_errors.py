@@ -29,9 +29,17 @@ __all__ = [
 
 _PACKAGE_DIR: Final = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _IMPORTLIB_DIR: Final = os.path.dirname(os.path.abspath(importlib.__file__)) + os.sep
+_STDLIB_DIR: Final = os.path.dirname(_IMPORTLIB_DIR.rstrip(os.sep))
 # Frames of these files at the start of a traceback are the runtime's own calls into
-# the user's code (and the import machinery's), not part of the user's story.
-_RUNTIME_FRAMES: Final = (_PACKAGE_DIR, _IMPORTLIB_DIR, "<frozen importlib.")
+# the user's code (the import machinery's, and for an `async def` handler the event
+# loop's and the futures' that run it), not part of the user's story.
+_RUNTIME_FRAMES: Final = (
+    _PACKAGE_DIR,
+    _IMPORTLIB_DIR,
+    "<frozen importlib.",
+    os.path.join(_STDLIB_DIR, "asyncio", ""),
+    os.path.join(_STDLIB_DIR, "concurrent", "futures", ""),
+)
 _PLATFORM_TYPE: Final = re.compile(r"(?:Runtime|Function)\.[A-Za-z]+")
 _NOT_LETTER: Final = re.compile(r"[^A-Za-z]")
 _CAUSE: Final = "\nThe above exception was the direct cause of the following exception:\n\n"

@@ -25,6 +25,7 @@ from minlambda import Context, lambda_handler
 from minlambda._local.samples import sample as _sample
 from minlambda._runtime_api import RuntimeAPIError
 from minlambda.events import SQSEvent
+from minlambda.testing import LocalRuntime
 
 
 def echo(event: Any, context: Context) -> Any:
@@ -694,3 +695,40 @@ def test_a_response_over_the_limit_is_a_structured_error(fake, runtime):
         "Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes).")
     assert over.header("Lambda-Runtime-Function-Error-Type") == "Function.ResponseSizeTooLarge"
     assert fits.kind == "response" and len(fits.body) == 6_291_556
+
+
+async def _declined_later(card: str) -> None:
+    await asyncio.sleep(0)
+    _decline(card)
+
+
+async def async_failing(event: dict[str, Any]) -> Any:
+    # through asyncio.wait_for: asyncio's frames inside the user's story stay
+    await asyncio.wait_for(_declined_later("4000"), 10)
+
+
+def _only_user_frames(stack: list[str]) -> None:
+    files = [frame.split('"')[1] for frame in stack if frame.startswith('  File "')]
+    assert files[0] == __file__ and "in async_failing" in stack[0], stack
+    assert files[-1] == __file__ and "in _decline" in stack[-1], stack
+    assert any("in _declined_later" in frame for frame in stack), stack
+    assert not any(RUNTIME_DIR in frame for frame in stack), stack
+
+
+def test_an_async_handlers_stack_trace_starts_in_user_code(fake, runtime):
+    # not in asyncio's run_until_complete or the runtime, as a def handler's does
+    api = fake([Event({}, request_id="req-1")])
+    runtime(async_failing, api)
+    (result,) = api.wait_results(1)
+    error = _error(result)
+    assert error["errorType"] == "PaymentDeclined"
+    _only_user_frames(error["stackTrace"])
+
+
+@pytest.mark.parametrize("concurrency", [None, "tasks", "threads"])
+def test_an_async_handlers_stack_trace_in_every_mode(concurrency):
+    options = {} if concurrency is None else {"max_concurrency": 2, "concurrency": concurrency}
+    with LocalRuntime(lambda_handler(async_failing), **options) as local:
+        result = local.invoke({})
+    assert result.error_type == "PaymentDeclined"
+    _only_user_frames(result.error["stackTrace"])
