@@ -162,7 +162,7 @@ class APIGatewayRequestContext(Model, kw_only=True):
     protocol: str = ""
     domain_name: str = ""
     domain_prefix: str = ""
-    extended_request_id: str = ""
+    extended_request_id: str | None = None  # null under SAM local
     request_time: str = ""
     request_time_epoch: int = 0
     operation_name: str | None = None
@@ -221,7 +221,7 @@ class APIGatewayWebSocketRequestContext(Model, kw_only=True):
     api_id: str = ""
     stage: str = ""
     domain_name: str = ""
-    extended_request_id: str = ""
+    extended_request_id: str | None = None  # null under SAM local
     message_direction: str = ""
     message_id: str | None = None
     connected_at: int = 0
@@ -351,6 +351,8 @@ class LambdaFunctionUrlEvent(APIGatewayProxyEventV2[T], kw_only=True):
     """A Lambda function URL request: the HTTP API payload 2.0 shape, with lowercase
     header names, `routeKey`/`stage` "$default", null `pathParameters`/`stageVariables`,
     and an `iam` authorizer only when the URL's auth type is AWS_IAM."""
+
+    route_key: str | None = None  # type: ignore[assignment]  # "$default"; some senders leave it out
 
 
 class APIGatewayProxyResponseV2(Model, kw_only=True):

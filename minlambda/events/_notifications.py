@@ -154,7 +154,7 @@ class EventBridgeEvent(Model, Generic[T], kw_only=True):
     time: str = ""  # ISO 8601, seconds
     region: str = ""
     resources: list[str] = []
-    detail: T
+    detail: T = None  # type: ignore[assignment]  # None when absent (a composite alarm's suppressor)
     replay_name: str | None = msgspec.field(default=None, name="replay-name")  # replayed events
 
 

@@ -526,7 +526,7 @@ class CloudFormationCustomResourceEvent(Model, Generic[T], kw_only=True, rename=
     `CloudFormationCustomResourceResponse` PUT to `response_url`."""
 
     request_type: Literal["Create", "Update", "Delete"]
-    service_token: str
+    service_token: str | None = None  # the function's ARN; not in every sender's events
     response_url: str = msgspec.field(name="ResponseURL")
     stack_id: str
     request_id: str

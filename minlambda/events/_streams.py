@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Generic, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 import msgspec
 
@@ -126,15 +126,53 @@ class KinesisStreamEvent(Model, Generic[T], kw_only=True):
 # -- Data Firehose ---------------------------------------------------------------------
 
 
+def _int_from_text(model: Any, *names: str) -> None:
+    # numbers that some generators write as strings: "1500" is 1500; an arrival time
+    # as an ISO 8601 date ("2012-04-23T18:25:43.511Z") is its epoch milliseconds
+    for name in names:
+        value = getattr(model, name)
+        if type(value) is not str:
+            continue
+        try:
+            setattr(model, name, int(value))
+            continue
+        except ValueError:
+            pass
+        try:
+            from datetime import UTC, datetime
+
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            setattr(model, name, round(moment.timestamp() * 1000))
+        except ValueError:
+            raise ValueError(
+                f"Expected `int`, a string of digits or an ISO 8601 date, got {value!r} "
+                f"(`{_camel(name)}`)"
+            ) from None
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 class KinesisFirehoseRecordMetadata(Model, kw_only=True):
     """Where a record came from when the delivery stream reads a Kinesis stream
     (the arrival time is in milliseconds here)."""
 
     shard_id: str = ""
     partition_key: str = ""
-    approximate_arrival_timestamp: int = 0
     sequence_number: str = ""
-    subsequence_number: int = 0
+    if TYPE_CHECKING:
+        approximate_arrival_timestamp: int = 0
+        subsequence_number: int = 0
+    else:  # numbers as strings too, as some generators write them
+        approximate_arrival_timestamp: int | str = 0
+        subsequence_number: int | str = 0
+
+    def __post_init__(self) -> None:
+        _int_from_text(self, "approximate_arrival_timestamp", "subsequence_number")
 
 
 class KinesisFirehoseRecord(Model, Generic[T], kw_only=True):
@@ -142,9 +180,15 @@ class KinesisFirehoseRecord(Model, Generic[T], kw_only=True):
     the arrival time is in milliseconds."""
 
     record_id: str
-    approximate_arrival_timestamp: int
+    if TYPE_CHECKING:
+        approximate_arrival_timestamp: int
+    else:  # a number as a string too, as some generators write it
+        approximate_arrival_timestamp: int | str
     data: T
     kinesis_record_metadata: KinesisFirehoseRecordMetadata | None = None
+
+    def __post_init__(self) -> None:
+        _int_from_text(self, "approximate_arrival_timestamp")
 
     def _payloads(self, at: str = "$") -> Iterator[PayloadSlot]:
         yield self, "data", BASE64, f"{at}.data"
@@ -155,7 +199,7 @@ class KinesisFirehoseEvent(Model, Generic[T], kw_only=True):
     holding one record per record, with the same `record_id`."""
 
     invocation_id: str
-    delivery_stream_arn: str
+    delivery_stream_arn: str | None = None  # left out by some senders
     source_kinesis_stream_arn: str | None = None  # when the source is a Kinesis stream
     region: str = ""
     records: list[KinesisFirehoseRecord[T]] = []
