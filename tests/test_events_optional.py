@@ -132,3 +132,24 @@ def test_an_event_without_a_required_field_fails_with_its_path(case: tuple[Any, 
         result = runtime.invoke(event)
     assert result.error_type == "Runtime.ValidationError"
     assert result.error["errorDetails"]["path"] == where
+
+
+def test_the_s3_test_event_decodes_with_no_records() -> None:
+    # what S3 sends once when a bucket notification is set up
+    test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-12-03T10:00:00.000Z",
+                  "Bucket": "uploads", "RequestId": "5582815E1AEA5ADF", "HostId": "8cLeGAmw098X5cv4Zkw"}
+    decoded = decode(json.dumps(test_event), events.S3Event)
+    assert decoded.records == [] and decoded.event == "s3:TestEvent"
+    assert decode(json.dumps(sample("s3Event.json")), events.S3Event).event is None
+
+
+def test_a_kafka_tombstone_has_no_value() -> None:
+    event = sample("kafkaEventMsk.json")
+    records = next(iter(event["records"].values()))
+    del records[0]["value"]
+    decoded = decode(json.dumps(event), events.KafkaEvent)
+    assert next(iter(decoded.records.values()))[0].value is None
+    # a typed value: a tombstone decodes where the type allows None
+    assert next(iter(decode(json.dumps(event), events.KafkaEvent[dict[str, Any] | None]).records.values()))[0].value is None
+    with pytest.raises(msgspec.ValidationError, match=r"\.value"):
+        decode(json.dumps(event), events.KafkaEvent[dict[str, Any]])

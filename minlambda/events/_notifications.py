@@ -291,9 +291,12 @@ class S3EventRecord(Model, kw_only=True):
 
 class S3Event(Model, kw_only=True):
     """The event of an S3 bucket notification (also the JSON body S3 sends to an SQS
-    queue or SNS topic, and what `SQSEvent[S3Event]` decodes)."""
+    queue or SNS topic, and what `SQSEvent[S3Event]` decodes). The test message S3
+    sends when a notification is set up (`"Event": "s3:TestEvent"`) has no records:
+    `records` is empty and `event` says so."""
 
-    records: list[S3EventRecord] = msgspec.field(name="Records")
+    records: list[S3EventRecord] = msgspec.field(name="Records", default_factory=list)
+    event: str | None = msgspec.field(name="Event", default=None)  # "s3:TestEvent"
 
 
 # -- Amazon S3 Batch Operations --------------------------------------------------------------

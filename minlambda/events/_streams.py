@@ -457,7 +457,7 @@ class KafkaRecord(Model, Generic[T], kw_only=True):
     timestamp: int
     timestamp_type: str = ""  # CREATE_TIME or LOG_APPEND_TIME
     key: str | None = None
-    value: T
+    value: T = None  # type: ignore[assignment]  # None for a tombstone (a null value)
     headers: list[dict[str, list[int]]] = []
     key_schema_metadata: KafkaSchemaMetadata | None = None
     value_schema_metadata: KafkaSchemaMetadata | None = None
