@@ -755,13 +755,29 @@ _DECODERS: dict[Any, Any] = {}
 def decode(data: bytes | bytearray | memoryview | str, type: Any) -> Any:
     """Decode JSON `data` as `type`, embedded payloads included (`SQSEvent[Order]`
     decodes each record's body as `Order`); raises msgspec.ValidationError or
-    msgspec.DecodeError as msgspec.json.decode does."""
+    msgspec.DecodeError as msgspec.json.decode does. A ValidationError's message
+    names the type that was tried, then msgspec's reason and the path
+    (`SQSEvent: Object missing required field `messageId` - at `$.Records[0]``)."""
+    import msgspec
+
     decoder = _DECODERS.get(type)
     if decoder is None:
-        import msgspec
-
         from minlambda.events._base import EnvelopeDecoder, is_envelope
 
         decoder = EnvelopeDecoder(type) if is_envelope(type) else msgspec.json.Decoder(type)
         _DECODERS[type] = decoder
-    return decoder.decode(data)
+    try:
+        return decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        raise msgspec.ValidationError(f"{_type_name(type)}: {exc}") from None
+
+
+def _type_name(tp: Any) -> str:
+    """`SQSEvent[Order]`, `S3Event`, `dict[str, int]`: a type as its code names it."""
+    import typing
+
+    origin = typing.get_origin(tp)
+    if origin is None:
+        return getattr(tp, "__qualname__", None) or repr(tp)
+    args = ", ".join(_type_name(arg) for arg in typing.get_args(tp))
+    return f"{_type_name(origin)}[{args}]"
