@@ -11,17 +11,19 @@
 # Rules: no I/O and no environment variables here.
 from __future__ import annotations
 
-import inspect
 import sys
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, Final, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 import msgspec
 import msgspec.inspect as mi
 
 from minlambda._errors import InvalidSchemaError, RuntimeFault, validation_details
+
+if TYPE_CHECKING:
+    import inspect
 
 __all__ = [
     "Handler",
@@ -99,7 +101,7 @@ class Handler:
         params, first = _parameters(func, where)
         self.arity = params
         self.is_async = _is_async(func)
-        self.uses_loop = self.is_async or inspect.isasyncgenfunction(func)
+        self.uses_loop = self.is_async or _is_async_generator(func)
         # a streaming handler's chunks need no response schema; an async generator
         # needs the event loop as much as a coroutine does
         self.stream = stream
@@ -386,6 +388,8 @@ def handler_for(func: Callable[..., Any], name: str | None = None) -> Handler:
         inner = marked.func
         if inner is func:
             return marked
+        import inspect
+
         if inspect.unwrap(func, stop=lambda f: f is inner) is inner:
             return marked.around(func)  # a decorator's wrapper (functools.wraps)
     for handler in _REGISTRY.values():
@@ -476,6 +480,8 @@ def wrapper_of(handler: Handler, name: str) -> Any:
     if not callable(found) or found is handler.func:
         return None
     inner = handler.func
+    import inspect
+
     return found if inspect.unwrap(found, stop=lambda f: f is inner) is inner else None
 
 
@@ -495,14 +501,45 @@ def _matches(handler: Handler, wanted: str) -> bool:
 # -- building a handler --------------------------------------------------------------
 
 
+# what inspect would read from a plain function's code object (inspect itself, with
+# ast, dis and tokenize, is about 7 ms of cold start that an undecorated handler does
+# not need: it is imported only for the other kinds of callable)
+_CO_VARARGS: Final = 0x04
+_CO_COROUTINE: Final = 0x80
+_CO_ASYNC_GENERATOR: Final = 0x200
+
+
+def _plain(func: Any) -> bool:
+    """A plain `def` or `async def` whose code object tells all inspect would: no
+    decorator's wrapper, no explicit signature, no coroutine marker."""
+    return (
+        type(func) is types.FunctionType
+        and not hasattr(func, "__wrapped__")
+        and not hasattr(func, "__signature__")
+        and not hasattr(func, "_is_coroutine_marker")
+    )
+
+
 def _is_async(func: Any) -> bool:
     """An `async def`, an object with `async def __call__`, or a sync decorator's
     wrapper (functools.wraps) around an `async def`: all return a coroutine."""
+    if _plain(func):
+        return bool(func.__code__.co_flags & _CO_COROUTINE)
+    import inspect
+
     if inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(inspect.unwrap(func)):
         return True
     if inspect.isroutine(func) or inspect.isclass(func):
         return False
     return inspect.iscoroutinefunction(type(func).__call__)  # an instance with async __call__
+
+
+def _is_async_generator(func: Any) -> bool:
+    if _plain(func):
+        return bool(func.__code__.co_flags & _CO_ASYNC_GENERATOR)
+    import inspect
+
+    return inspect.isasyncgenfunction(func)
 
 
 def _describe(func: Any) -> str:
@@ -513,6 +550,8 @@ def _describe(func: Any) -> str:
 
 def _parameters(func: Callable[..., Any], where: str) -> tuple[int, str | None]:
     """How many positional arguments to pass (0, 1 or 2) and the first one's name."""
+    if _plain(func):
+        return _plain_parameters(func, where)
     try:
         signature = _signature(func)
     except (TypeError, ValueError):
@@ -537,9 +576,37 @@ def _parameters(func: Callable[..., Any], where: str) -> tuple[int, str | None]:
     return min(len(positional), 2), positional[0].name if positional else None
 
 
+def _plain_parameters(func: Any, where: str) -> tuple[int, str | None]:
+    """_parameters of a plain function, from its code object (the same answers and
+    errors as from its signature)."""
+    code = func.__code__
+    names = code.co_varnames
+    count = code.co_argcount  # positional-only ones included
+    positional = names[:count]
+    if code.co_flags & _CO_VARARGS:
+        return 2, positional[0] if positional else None
+    keyword_only = names[count : count + code.co_kwonlyargcount]
+    with_defaults = func.__kwdefaults__ or {}
+    for name in keyword_only:
+        if name not in with_defaults:
+            raise InvalidSchemaError(
+                f"{where} has a required keyword-only parameter '{name}'; "
+                "a handler takes (event), (event, context) or ()"
+            )
+    required = count - len(func.__defaults__ or ())
+    if required > 2:
+        raise InvalidSchemaError(
+            f"{where} requires {count} arguments ({', '.join(positional)}); "
+            "a handler takes (event), (event, context) or ()"
+        )
+    return min(count, 2), positional[0] if positional else None
+
+
 def _signature(func: Callable[..., Any]) -> inspect.Signature:
     """The signature, without evaluating annotations that cannot be (PEP 649 on 3.14:
     a name imported only under TYPE_CHECKING, a class defined later)."""
+    import inspect
+
     try:
         return inspect.signature(func)
     except (TypeError, ValueError):
@@ -554,6 +621,8 @@ def _signature(func: Callable[..., Any]) -> inspect.Signature:
 
 
 def _annotations(func: Any) -> dict[str, Any]:
+    import inspect
+
     target = inspect.unwrap(func) if callable(func) else func
     if isinstance(target, types.MethodType):
         target = target.__func__
@@ -590,6 +659,8 @@ def _resolve(func: Any, annotation: Any, where: str, role: str, final: bool = Fa
     """Evaluate one annotation (a string under `from __future__ import annotations`,
     a ForwardRef on 3.14); a name that is not defined yet gives a _Later unless
     `final`."""
+    import inspect
+
     if annotation is Any or annotation is inspect.Parameter.empty:
         return Any
     forward = getattr(annotation, "__forward_arg__", None)

@@ -18,3 +18,9 @@ def returns_bytes(event, context):
 
 
 not_callable = 42
+
+
+def loaded_modules(event, context):
+    import sys
+
+    return {name: name in sys.modules for name in event["names"]}
