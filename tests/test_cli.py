@@ -680,7 +680,8 @@ class Server:
     """A long-running `python ...` subprocess serving HTTP (local emulator)."""
 
     def __init__(self, args: list[str], env: dict[str, str], *, sigint_ignored: bool = False) -> None:
-        # sigint_ignored: started as a background job of a script (`cmd &`) is
+        # sigint_ignored: start it as a background job of a script (`cmd &`) starts, with
+        # SIGINT ignored (a test run started that way gives its children the same)
         self.popen = subprocess.Popen(
             [sys.executable, *args],
             cwd=CLIAPPS,
