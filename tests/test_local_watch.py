@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,47 @@ def test_a_syntax_error_is_a_502_until_the_next_save_fixes_it(watched):
     save(app, APP.format(version="fixed"))
     server.until((200, b"fixed"), within=2)
     assert server.process.poll() is None
+
+
+HELD = """
+import os
+import time
+
+
+def handler(event, context):
+    # /held: says it started, then waits for the test's go (a file) before it answers
+    if event.get("rawPath") == "/held":
+        open("started", "w").close()
+        while not os.path.exists("go"):
+            time.sleep(0.01)
+    return {"statusCode": 200, "body": "one"}
+"""
+
+
+def test_a_save_during_an_invocation_lets_it_finish(tmp_path: Path) -> None:
+    """Saved while the old runtime runs an invocation: the invocation gets the old
+    runtime's answer (as in Lambda, where a new version never cuts one short), then the
+    new runtime serves."""
+    app = tmp_path / "app.py"
+    save(app, HELD)
+    server = Watched(tmp_path)
+    try:
+        server.until((200, b"one"), within=15)
+        with ThreadPoolExecutor(1) as pool:
+            held = pool.submit(get, server.port, "/held")
+            while not (tmp_path / "started").exists():
+                assert not held.done(), held.result()
+                time.sleep(0.01)
+            save(app, APP.format(version="second version"))
+            while "app.py changed: restarting" not in server.output():
+                assert server.process.poll() is None, server.output()
+                time.sleep(0.01)
+            (tmp_path / "go").touch()
+            status, _, body = held.result()
+        assert (status, body) == (200, b"one"), server.output()
+        server.until((200, b"second version"), within=15)
+    finally:
+        server.stop()
 
 
 def test_a_runtime_that_dies_is_started_again(watched):

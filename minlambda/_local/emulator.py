@@ -196,6 +196,7 @@ class Emulator:
         self._conns: dict[int, socket.socket] = {}
         self._conn_ids = iter(range(1, 1 << 62))
         self._live_from = 0  # connections older than this belong to a replaced runtime
+        self._held = False  # a runtime is being replaced: invocations wait for the next
         self._server = _Server((host, port), _Handler, self)
         self._thread: threading.Thread | None = None
 
@@ -317,12 +318,29 @@ class Emulator:
             source=source,
         )
 
+    def drain(self, timeout: float) -> None:
+        """The runtime is about to be replaced (`local --watch`): it gets no more
+        invocations (they wait for the next runtime: see `restart`), and this waits, at
+        most `timeout` seconds, until those it is running have their results, as in
+        Lambda, where a new version never cuts an invocation short."""
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            self._held = True
+            self._cv.notify_all()
+            while any(invocation.orphaned is None for invocation in self._running.values()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._cv.wait(min(left, 0.5))
+
     def restart(self) -> None:
-        """The runtime is about to be replaced (`local --watch`): the connections open
-        now take no more invocations (a poll waiting on one is closed), the old init
-        error is forgotten, and the next runtime may post its own."""
+        """The next runtime is about to start (`local --watch`): the connections open
+        now belong to the old one and take no more invocations (a poll waiting on one
+        is closed), invocations flow again after a `drain`, the old init error is
+        forgotten, and the next runtime may post its own."""
         with self._cv:
             self._live_from = next(self._conn_ids)
+            self._held = False
             self._init_error = None
             self._polled = False
             self._cv.notify_all()
@@ -407,7 +425,7 @@ class Emulator:
             if conn_id < self._live_from:
                 return None
             self._polled = True
-            while not self._pending:
+            while not self._pending or self._held:
                 if self._closed or conn_id < self._live_from:
                     return None
                 self._cv.wait(0.5)

@@ -4,7 +4,8 @@
 # process's emulator as a runtime in Lambda would be; this process never imports the
 # handler. When a .py file under the watched folders changes, the subprocess is
 # stopped (SIGTERM: its shutdown hooks run) and a fresh one started: the port stays
-# open all along, and a request that arrives meanwhile waits for the new runtime. An
+# open all along, and a request that arrives meanwhile waits for the new runtime;
+# the invocations the old one is running end first (the emulator drains it). An
 # init error (a syntax error, say) is printed by the subprocess, which then exits;
 # requests are answered 502 with that error until the next change.
 #
@@ -132,9 +133,11 @@ def serve_watching(
                     _say(f"the runtime keeps exiting (status {runtime.returncode}): save to retry")
                     files, changed = _wait(roots, files, None)
             quick_deaths = 0
-            emulator.restart()  # before the stop: no request goes to a dying runtime
-            _stop(runtime)
             _say(f"{_shown(changed[0])} changed: restarting {name}")
+            # no request goes to a dying runtime, and none it runs is cut short
+            emulator.drain(emulator.timeout + 1)
+            _stop(runtime)
+            emulator.restart()
     except KeyboardInterrupt:
         pass
     finally:
