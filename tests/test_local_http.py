@@ -390,3 +390,94 @@ def test_an_unknown_source_in_http_is_a_400() -> None:
     with LocalRuntime(web_app.handler) as runtime:
         result = runtime.http("GET", "/", source="gopher")
         assert result.status == 400 and b"gopher" in result.body
+
+
+# -- framing on a kept-alive connection ---------------------------------------------------
+
+
+def exchange(port: int, raw: bytes, answers: int = 2) -> bytes:
+    """Send `raw` (pipelined requests) on one connection; everything read until
+    `answers` answers arrived (counted by their status lines) and a short silence."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(raw)
+        got = b""
+        sock.settimeout(0.5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                if got.count(b"HTTP/1.1 ") >= answers:
+                    break
+                continue
+            if not data:
+                break
+            got += data
+        return got
+
+
+def answers_of(raw: bytes) -> list[tuple[str, bytes]]:
+    """The status lines and what follows each head, for pipelined answers."""
+    out = []
+    for part in raw.split(b"HTTP/1.1 ")[1:]:
+        head, _, rest = part.partition(b"\r\n\r\n")
+        out.append((head.split(b"\r\n", 1)[0].decode(), rest))
+    return out
+
+
+def test_a_204_or_304_result_has_no_body_on_the_wire() -> None:
+    def bodies(event: Any, context: Any) -> Any:
+        status = int(event["rawPath"][1:])
+        return {"statusCode": status, "body": "should not be sent"}
+
+    with LocalRuntime(bodies) as runtime:
+        for status in (204, 304):
+            one = f"GET /{status} HTTP/1.1\r\nHost: x\r\nX-Minlambda-Source: function-url\r\n\r\n"
+            two = "GET /200 HTTP/1.1\r\nHost: x\r\nX-Minlambda-Source: function-url\r\n\r\n"
+            got = exchange(runtime.emulator.port, (one + two).encode())
+            assert b"should not" not in got.split(b"HTTP/1.1 200")[0]
+            (first, rest), (second, body) = answers_of(got)
+            assert first.startswith(str(status)) and rest == b""
+            assert second.startswith("200") and body == b"should not be sent"
+
+
+def test_a_1xx_status_code_is_a_502() -> None:
+    def interim(event: Any, context: Any) -> Any:
+        return {"statusCode": 100, "body": "hello"}
+
+    with LocalRuntime(interim) as runtime:
+        result = runtime.http("GET", "/")
+        expected = source("function-url").error("error", source="function-url")
+        assert (result.status, result.body) == (502, expected.body)
+
+
+def test_head_of_a_stream_sends_no_last_chunk() -> None:
+    @lambda_handler(stream=True)
+    def streamed(event: Any, context: Any) -> Any:
+        return iter([b"a", b"b"])
+
+    with LocalRuntime(streamed) as runtime:
+        head = "HEAD / HTTP/1.1\r\nHost: x\r\nX-Minlambda-Source: function-url\r\n\r\n"
+        get = "GET / HTTP/1.1\r\nHost: x\r\nX-Minlambda-Source: function-url\r\n\r\n"
+        got = exchange(runtime.emulator.port, (head + get).encode())
+        (first, rest), (second, body) = answers_of(got)
+        assert first.startswith("200") and rest == b""
+        assert second.startswith("200") and body == b"1\r\na\r\n1\r\nb\r\n0\r\n\r\n"
+
+
+def test_conflicting_content_lengths_are_a_400() -> None:
+    with LocalRuntime(web_app.handler) as runtime:
+        raw = (
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nX-Minlambda-Source: function-url\r\n"
+            b"Content-Length: 5\r\nContent-Length: 7\r\n\r\nabcdefg"
+        )
+        got = exchange(runtime.emulator.port, raw, answers=1)
+        assert got.startswith(b"HTTP/1.1 400 ")
+        assert got.count(b"HTTP/1.1 ") == 1
+        raw = (
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nX-Minlambda-Source: function-url\r\n"
+            b"Transfer-Encoding: gzip\r\n\r\nabcdefg"
+        )
+        assert exchange(runtime.emulator.port, raw, answers=1).startswith(b"HTTP/1.1 400 ")

@@ -570,7 +570,15 @@ def _sendable(name: str) -> bool:
 
 
 def _status(status: int) -> int:
-    return status if 100 <= status <= 599 else 502
+    # a 1xx is an interim answer in HTTP/1.1, never the final one: a client given one
+    # would wait for the real answer
+    return status if 200 <= status <= 599 else 502
+
+
+def _bodyless(status: int) -> bool:
+    """A 204 or 304 has no body, whatever the function gave (RFC 9110, 6.4.1): one
+    sent anyway would be read as the start of the next answer on the connection."""
+    return status in (204, 304)
 
 
 def _prelude(text: bytes) -> tuple[int, list[tuple[str, str]]] | None:
@@ -580,7 +588,7 @@ def _prelude(text: bytes) -> tuple[int, list[tuple[str, str]]] | None:
         status = prelude.get("statusCode", 200)
         headers = prelude.get("headers") or {}
         cookies = prelude.get("cookies") or []
-        if type(status) is not int or not isinstance(headers, dict):
+        if type(status) is not int or not 200 <= status <= 599 or not isinstance(headers, dict):
             return None
         fields = [(str(k), str(v)) for k, v in headers.items()]
         fields += [("Set-Cookie", str(cookie)) for cookie in cookies]
@@ -691,11 +699,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _body(self, limit: int) -> tuple[bytes, int]:
         """The request body (chunked or Content-Length) and its size; bytes past
         `limit` are read and dropped, so the size can still be reported."""
-        if self.headers.get("Transfer-Encoding", "").strip().lower() == "chunked":
+        coding = self.headers.get("Transfer-Encoding")
+        if coding is not None:
+            if coding.strip().lower() != "chunked":
+                # the body's end is not known: what follows would be read as a request
+                raise _BadRequest(f"unsupported Transfer-Encoding {coding!r}")
             return self._chunked_body(limit)
-        length_text = self.headers.get("Content-Length", "0").strip() or "0"
-        if not length_text.isdigit():
-            raise _BadRequest(f"bad Content-Length {length_text!r}")
+        # repeated or listed Content-Length values must agree (RFC 9112, 6.3): with two
+        # sizes, the bytes past the first would be read as the next request
+        lengths = {
+            text.strip() or "0"
+            for field in self.headers.get_all("Content-Length") or ["0"]
+            for text in field.split(",")
+        }
+        length_text = lengths.pop()
+        if lengths or not length_text.isdigit():
+            raise _BadRequest(f"bad Content-Length {self.headers.get('Content-Length')!r}")
         length = int(length_text)
         kept = self.rfile.read(min(length, limit + 1))
         left = length - len(kept)
@@ -858,6 +877,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         status, headers, payload = outcome
         if status == 200 and "X-Amz-Function-Error" not in headers:
             response = module.response(payload, source=name)
+            if not 200 <= response.status <= 599:
+                # a 1xx is an interim answer in HTTP/1.1: the client would wait on
+                why = f"statusCode {response.status} cannot be the final answer"
+                response = module.error("error", source=name)
+                response.note = why
             if response.note:
                 self._say(f"{response.status}: {response.note}")
             return response
@@ -875,10 +899,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return response
 
     def _send_http(self, response: Any) -> None:
-        self.send_response(_status(response.status))
+        status = _status(response.status)
+        self.send_response(status)
         for name, value in response.headers:
             if _sendable(name):
                 self.send_header(name, _one_line(value))
+        if _bodyless(status):
+            self.end_headers()
+            return
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -910,16 +938,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             response = self._http_answer(module, name, _stream_error(stream.trailers))
             self._send_http(response)
             return int(response.status)
-        self.send_response(_status(status))
+        status = _status(status)
+        self.send_response(status)
         for name, value in fields:
             if _sendable(name):
                 self.send_header(name, _one_line(value))
+        if self.command == "HEAD" or _bodyless(status):
+            # no body at all, not even the last chunk: the head alone
+            if not _bodyless(status):
+                self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            stream.abandon()
+            return status
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        if self.command == "HEAD":
-            stream.abandon()
-            self.wfile.write(b"0\r\n\r\n")
-            return status
         try:
             while True:
                 if held:
