@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     import threading
     from contextvars import Token
 
+    from minlambda._eager import EagerLoop
+
 _new_context = object.__new__
 
 __all__ = ["Runner", "TraceEnv"]
@@ -104,11 +106,14 @@ class Runner:
             self.watchdog = from_environment()
         self._loop: Any = None
         self._owns_loop = False
+        # how the handler's coroutines run on that loop (see _eager)
+        self._eager: EagerLoop | None = None
         # free-threaded builds start threads in a copy of the starter's context
         # (-X thread_inherit_context, on by default there)
         self._own_slots = handler.uses_loop or bool(getattr(sys.flags, "thread_inherit_context", 0))
         if handler.uses_loop:
-            import asyncio  # noqa: F401 - at init, not in the first invocation's latency
+            # at init, not in the first invocation's latency
+            import minlambda._eager  # noqa: F401
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Serve events until the Runtime API fails (RuntimeAPIError) or `stop` is set."""
@@ -117,11 +122,17 @@ class Runner:
             # (Mangum's get_event_loop()): this thread gets one, as the official
             # runtime's main thread has. Without asyncio imported, nothing can ask.
             self._start_event_loop()
+        hooks = None
+        if self.handler.uses_loop and self._shared_loop is None:
+            # the loop's async generator hooks, once for the whole run
+            hooks = self._eager_loop().install_hooks()
         token = CURRENT.set(self._slot)
         try:
             self._serve(stop)
         finally:
             CURRENT.reset(token)
+            if hooks is not None:
+                self._eager_loop().remove_hooks(hooks)
 
     def _serve(self, stop: threading.Event | None) -> None:
         pause = 0.0
@@ -197,7 +208,9 @@ class Runner:
             # tasks (and, where threads inherit the context, threads) copy the
             # context they start in: each invocation its own slot, so what it
             # started keeps seeing it
-            token = CURRENT.set(Slot(context))
+            own = _new_context(Slot)  # (no __init__: a Python call less)
+            own.context = context
+            token = CURRENT.set(own)
         else:
             # the runner's slot is set once (in run()); only its content changes
             token = None if CURRENT.get() is slot else CURRENT.set(slot)
@@ -215,7 +228,11 @@ class Runner:
                 else:
                     result = handler.call()
                 if handler.is_async:
-                    result = self.run_coroutine(result)
+                    eager = self._eager
+                    if eager is None:
+                        result = self.run_coroutine(result)
+                    else:
+                        result = eager.run(result, self._watch)
             except Exception as exc:
                 return self._post_exception(invocation, exc)
             if handler.stream:
@@ -272,11 +289,15 @@ class Runner:
                 _in_context(coroutine, self._context, self._watch), self._shared_loop
             )
             return task.result()
-        loop = self._loop or self._start_event_loop()
-        if self._watch is None:
-            return loop.run_until_complete(coroutine)
-        self._watch.task = loop.create_task(coroutine)  # so the watchdog can show its stack
-        return loop.run_until_complete(self._watch.task)
+        return self._eager_loop().run(coroutine, self._watch)
+
+    def _eager_loop(self) -> EagerLoop:
+        eager = self._eager
+        if eager is None:
+            from minlambda._eager import EagerLoop
+
+            eager = self._eager = EagerLoop(self._loop or self._start_event_loop())
+        return eager
 
     def _stream(self, invocation: Invocation, result: Any) -> None:
         # nothing goes out before the first chunk: until then a failure is an
@@ -329,6 +350,7 @@ class Runner:
         """Close the event loop this runner made (the local emulator and tests; in
         Lambda the loop lives as long as the process)."""
         loop, self._loop = self._loop, None
+        self._eager = None
         if loop is not None and self._owns_loop:
             loop.close()
 
@@ -336,6 +358,7 @@ class Runner:
         # one loop for the life of the process, so clients made on it are reused: the
         # thread's own when init code set one, else a new one that becomes the thread's
         self._loop, self._owns_loop = thread_event_loop()
+        self._eager = None
         return self._loop
 
     def _mobile_context(self, invocation: Invocation, deadline_ms: int) -> Context:
