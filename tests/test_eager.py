@@ -36,6 +36,7 @@ class CountingLoop(asyncio.SelectorEventLoop):
 @pytest.fixture
 def eager():
     loop = CountingLoop()
+    loop.set_debug(False)  # (python -X dev: a loop in debug mode runs the usual way)
     runner = EagerLoop(loop)
     hooks = runner.install_hooks()
     yield runner
