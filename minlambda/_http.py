@@ -345,14 +345,25 @@ class ResponseReader:
         return head, None
 
     def whole(self, data: bytes) -> tuple[Head, bytes] | None:
-        """The response in `data` when it is the whole of one plain response, else None.
+        """The response in `data` when it is the whole of one plain response, else None
+        (see `plain`: the same, with exactly the body's bytes after the head)."""
+        plain = self.plain(data)
+        if plain is None or len(data) != plain[1] + plain[2]:
+            return None
+        return plain[0], data[plain[1] :]
+
+    def plain(self, data: bytes) -> tuple[Head, int, int] | None:
+        """The head of the plain response `data` starts with, where its body starts in
+        `data` and the body's size; None for anything else.
 
         The fast path of the runtime's every exchange, tried on the first bytes read
         after a request while nothing else is buffered: a status line and field names
         the careful parser has accepted before, no CR, LF or NUL but the line ends,
-        each field once, one Content-Length and exactly that many body bytes, kept
-        alive. Anything else is None, with nothing consumed: the caller then hands
-        `data` to `receive_data` and the careful parser decides.
+        each field once, one Content-Length, kept alive, and no more bytes than that
+        body (all of it, or its start: the caller reads the rest straight from the
+        connection, and this reader stays between two responses). Anything else is
+        None, with nothing consumed: the caller then hands `data` to `receive_data`
+        and the careful parser decides.
         """
         if self._state != _S_HEAD or self._pos != len(self._buf):
             return None
@@ -388,13 +399,13 @@ class ResponseReader:
         ):
             return None
         size = int(length)
-        if size > self._max_body or len(data) != end + 4 + size:
-            return None  # too big (refused by the careful parser), partial, or more
+        if size > self._max_body or len(data) > end + 4 + size:
+            return None  # too big (refused by the careful parser), or more than one answer
         head = _new_head(Head)  # (no __init__: a Python call less for every event)
         head.status, head.reason = status
         head.headers = fields  # type: ignore[assignment]  # (no None key: checked above)
         head.keep_alive = True
-        return head, data[end + 4 :]
+        return head, end + 4, size
 
     def direct_body(self) -> tuple[bytes, int] | None:
         """Hand a Content-Length body still in progress over to the caller.

@@ -110,40 +110,47 @@ class Connection:
     ) -> tuple[Head, bytes | bytearray]:
         """Send one request and read its whole response."""
         sock = self._sock
-        if sock is not None and len(body) <= _JOIN_LIMIT:
-            # the common case, flat: one send, one read, the whole answer in it
+        fresh = sock is None
+        if sock is None:
+            sock = self._connect()
+        while True:
+            # flat, for every event: one send (two for a large body), one read, and
+            # the whole answer in it, or its head and the start of its body
             try:
-                sock.sendall(head + body)
+                if len(body) <= _JOIN_LIMIT:
+                    sock.sendall(head + body)
+                else:
+                    sock.sendall(head)
+                    self._send_body(sock, body)
                 data = sock.recv(RECV_SIZE)
-            except OSError:
-                data = b""  # reset before any byte of an answer: as stale as EOF
+            except OSError as exc:
+                data = None  # reset before any byte of an answer: as stale as EOF
+                error = exc
             if data:
                 if data == self._last:
                     return self._last_answer  # (the Head is shared: nobody changes it)
-                whole = self._reader.whole(data)
-                if whole is None:
+                plain = self._reader.plain(data)
+                if plain is None:
                     return self._receive(sock, data)
-                if len(data) <= _MEMO_SIZE:
-                    self._last, self._last_answer = data, whole
-                return whole
+                response, start, size = plain
+                if len(data) - start == size:
+                    whole = response, data[start:]
+                    if len(data) <= _MEMO_SIZE:
+                        self._last, self._last_answer = data, whole
+                    return whole
+                # a large body: the rest straight into its buffer, behind what came
+                return response, self._recv_body(sock, memoryview(data)[start:], size)
             self.close()
-        else:
-            reused = sock is not None
-            if not reused:
-                self._connect()
-            try:
-                return self._exchange(head, body)
-            except _StaleConnection as exc:
-                self.close()
-                if not reused:
-                    raise TransportError(str(exc)) from exc.__cause__
-        # the idle keep-alive connection was closed by the peer: once more, on a new one
-        self._connect()
-        try:
-            return self._exchange(head, body)
-        except _StaleConnection as exc:
-            self.close()
-            raise TransportError(str(exc)) from exc.__cause__
+            if fresh:
+                if data is not None:
+                    raise TransportError("The Runtime API closed the connection before answering")
+                raise TransportError(
+                    f"The connection to the Runtime API failed: {error}"
+                ) from error
+            # the idle keep-alive connection was closed by the peer: once more, on a
+            # new one (the peer never saw this request)
+            fresh = True
+            sock = self._connect()
 
     def start_stream(self, head: bytes) -> None:
         """Send the head of a request whose body follows in chunks (`send_chunk`,
@@ -187,7 +194,7 @@ class Connection:
             self.close()
             raise TransportError(f"Sending to the Runtime API failed: {exc}") from exc
 
-    def _connect(self) -> None:
+    def _connect(self) -> socket.socket:
         pause = self._pause
         attempt = 0
         while True:
@@ -213,27 +220,18 @@ class Connection:
             self._sock = sock
             self._reader = ResponseReader()
             self.connects += 1
-            return
+            return sock
 
-    def _exchange(
-        self, head: bytes, body: bytes | bytearray | memoryview
-    ) -> tuple[Head, bytes | bytearray]:
-        sock = self._sock
-        assert sock is not None
+    def _send_body(self, sock: socket.socket, body: bytes | bytearray | memoryview) -> None:
+        """The body of a request whose head went out alone: the peer saw the head,
+        so when this fails the request is never sent again."""
         try:
-            sock.sendall(head + body if len(body) <= _JOIN_LIMIT else head)
+            sock.sendall(body)
         except OSError as exc:
-            raise _StaleConnection(f"Sending to the Runtime API failed: {exc}") from exc
-        if len(body) > _JOIN_LIMIT:
-            try:
-                sock.sendall(body)
-            except OSError as exc:
-                # the peer saw the head, so the request is never sent again
-                self.close()
-                raise TransportError(
-                    f"Sending a request body to the Runtime API failed: {exc}"
-                ) from exc
-        return self._receive(sock)
+            self.close()
+            raise TransportError(
+                f"Sending a request body to the Runtime API failed: {exc}"
+            ) from exc
 
     def _receive(self, sock: socket.socket, first: bytes = b"") -> tuple[Head, bytes | bytearray]:
         """Read a response; `first`: its first bytes, read already."""
@@ -273,11 +271,12 @@ class Connection:
     def _read_body(self, sock: socket.socket) -> bytes | bytearray:
         """The rest of a body that was not all there with its head."""
         reader = self._reader
+        direct = reader.direct_body()
+        if direct is not None:
+            part, still = direct
+            return self._recv_body(sock, part, len(part) + still)
         sock.settimeout(BODY_STALL_TIMEOUT)
         try:
-            direct = reader.direct_body()
-            if direct is not None:
-                return self._recv_body(sock, *direct)
             parts: list[bytes] = []
             while True:
                 event = reader.next_event()
@@ -291,22 +290,31 @@ class Connection:
             if self._sock is not None:
                 sock.settimeout(None)
 
-    def _recv_body(self, sock: socket.socket, part: bytes, still: int) -> bytearray:
-        # a Content-Length body goes straight from the socket into its final buffer,
-        # which the runtime decodes in place: one copy, by the kernel
-        body = bytearray(len(part) + still)
-        body[: len(part)] = part
-        view = memoryview(body)
+    def _recv_body(self, sock: socket.socket, part: bytes | memoryview, size: int) -> bytearray:
+        """A Content-Length body of `size` bytes, `part` of it received already: the
+        rest goes straight from the socket into its final buffer, which the runtime
+        decodes in place (one copy, by the kernel)."""
+        body = bytearray(size)
         got = len(part)
-        while got < len(body):
-            try:
-                n = sock.recv_into(view[got:])
-            except OSError as exc:
-                raise self._read_failed(exc, True) from exc
-            if n == 0:
-                self.close()
-                raise ProtocolError(f"Connection closed after {got} of {len(body)} body bytes")
-            got += n
+        body[:got] = part
+        view = memoryview(body)
+        timeout = sock.gettimeout()
+        sock.settimeout(BODY_STALL_TIMEOUT)
+        try:
+            while got < size:
+                try:
+                    n = sock.recv_into(view[got:])
+                except OSError as exc:
+                    raise self._read_failed(exc, True) from exc
+                if n == 0:
+                    if self._aborted:
+                        raise TransportError("The connection to the Runtime API was shut down")
+                    raise ProtocolError(f"Connection closed after {got} of {size} body bytes")
+                got += n
+        except BaseException:
+            self.close()  # (what it had of the body is lost: the connection is no use)
+            raise
+        sock.settimeout(timeout)
         return body
 
     def _recv(self, sock: socket.socket, received: bool) -> bytes:

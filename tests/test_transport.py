@@ -1193,3 +1193,27 @@ def test_peer_closed_tells_open_closed_and_reset_apart(server, connect):
         assert transport.peer_closed(dead)  # not connected: an error, taken as closed
     finally:
         dead.close()
+
+
+def test_abort_in_the_middle_of_a_chunked_body_is_a_transport_error(server, connect):
+    """As above, for a body the careful parser reads (chunked)."""
+    server.script(
+        Answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n01234", then="hang")
+    )
+    conn = connect()
+    call = Call(conn.request, GET_NEXT)
+    server.wait_requests(0, 1)
+    time.sleep(0.1)  # let the head and the first bytes arrive
+    conn.abort()
+    assert call.join(), "abort() did not wake the request"
+    assert isinstance(call.error, TransportError) and "shut down" in str(call.error)
+
+
+def test_a_stream_answered_by_a_reset_is_a_transport_error(server, connect):
+    """The peer reads the whole stream, then resets the connection without an answer."""
+    server.script(Answer(b"", then="reset"))
+    conn = connect()
+    conn.start_stream(STREAM_HEAD)
+    conn.send_chunk(b"x")
+    with pytest.raises(TransportError, match="Reading from the Runtime API failed"):
+        conn.end_stream([])
