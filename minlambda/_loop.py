@@ -106,6 +106,7 @@ class Runner:
             self.watchdog = from_environment()
         self._loop: Any = None
         self._owns_loop = False
+        self._closed = False  # close() ran: no new loop for an invocation still running
         # how the handler's coroutines run on that loop (see _eager)
         self._eager: EagerLoop | None = None
         # free-threaded builds start threads in a copy of the starter's context
@@ -122,17 +123,24 @@ class Runner:
             # (Mangum's get_event_loop()): this thread gets one, as the official
             # runtime's main thread has. Without asyncio imported, nothing can ask.
             self._start_event_loop()
-        hooks = None
+        self._closed = False
+        loop, owned = self._loop, self._owns_loop
+        eager = hooks = None
         if self.handler.uses_loop and self._shared_loop is None:
             # the loop's async generator hooks, once for the whole run
-            hooks = self._eager_loop().install_hooks()
+            eager = self._eager_loop()
+            hooks = eager.install_hooks()
         token = CURRENT.set(self._slot)
         try:
             self._serve(stop)
         finally:
             CURRENT.reset(token)
-            if hooks is not None:
-                self._eager_loop().remove_hooks(hooks)
+            if eager is not None:
+                # (this one: close() may have dropped the runner's meanwhile)
+                eager.remove_hooks(hooks)
+            if self._closed and owned and not loop.is_closed():
+                # close() came while an invocation ran on the loop: closed now
+                loop.close()
 
     def _serve(self, stop: threading.Event | None) -> None:
         pause = 0.0
@@ -289,6 +297,11 @@ class Runner:
                 _in_context(coroutine, self._context, self._watch), self._shared_loop
             )
             return task.result()
+        if self._closed and self._eager is None:
+            # an invocation that outlived close() (LocalRuntime gives a runner thread
+            # 10 s to stop): a new loop would never be closed
+            coroutine.close()
+            raise RuntimeError("The runtime was closed during this invocation")
         return self._eager_loop().run(coroutine, self._watch)
 
     def _eager_loop(self) -> EagerLoop:
@@ -351,7 +364,10 @@ class Runner:
         Lambda the loop lives as long as the process)."""
         loop, self._loop = self._loop, None
         self._eager = None
-        if loop is not None and self._owns_loop:
+        self._closed = True
+        if loop is not None and self._owns_loop and not loop.is_running():
+            # (a loop an invocation still runs on, in the runner's thread, is closed
+            # there when run() ends)
             loop.close()
 
     def _start_event_loop(self) -> Any:

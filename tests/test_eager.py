@@ -306,3 +306,32 @@ def test_an_async_handlers_stack_trace_is_its_own_whether_it_waited_or_not(wait,
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are Python 3.12+")
 def test_on_3_12_the_task_is_an_eager_one(eager):
     assert eager.run(_what_it_sees())["task"].done()
+
+
+def test_an_invocation_outliving_close_makes_no_new_event_loop(fake, runtime):
+    """close() while an async invocation still runs (LocalRuntime waits 10 s for the
+    runner thread, then closes anyway): the loop is closed and the runner makes no
+    new one behind it, which nobody would close (a ResourceWarning at some later
+    garbage collection)."""
+    import threading
+
+    from fakeapi import Event
+
+    entered = threading.Event()
+    release = threading.Event()
+
+    async def slow(event: Any, context: Any) -> Any:
+        entered.set()
+        release.wait(10)  # (blocking on purpose: close() runs meanwhile)
+        return event
+
+    api = fake([Event({"n": 1})])
+    rt = runtime(slow, api)
+    assert entered.wait(10)
+    loop = rt.runner._loop
+    rt.stop.set()
+    rt.runner.close()
+    release.set()
+    assert rt.wait_exit() is None
+    assert rt.runner._loop is None and rt.runner._eager is None
+    assert loop.is_closed()
