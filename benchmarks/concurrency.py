@@ -23,7 +23,12 @@ first byte of a streamed response.
    loop) in minlambda's processes, threads and tasks modes and awslambdaric's fork mode,
    plus the sequential runtime (N=1) as the baseline, round after round with the peers
    alternating: invocations per second (min/median/max over the rounds) and the process
-   tree's summed RSS and PSS, and RSS per process.
+   tree's summed RSS and PSS, and RSS per process. With `--venvs DIR`, each runtime
+   runs as users install it: minlambda with msgspec and nothing else (the wheel's
+   dependencies; the checkout's byte-compiled sources), awslambdaric in a venv of its
+   own, both made in DIR with pip (kept there for the next run). Without it both run in
+   this interpreter's environment, where msgspec also finds typing_extensions (and,
+   through it, imports inspect): about 1 MiB more in every process.
 5. `python -m minlambda slow_apps.ticker` (a streaming handler: a chunk, then 100 ms,
    five times): time to the first byte at the caller against time to the last.
 
@@ -46,6 +51,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+
+from run import compile_sources  # noqa: E402  (sources byte-compiled, as pip installs)
 
 from minlambda.testing import Emulator  # noqa: E402
 
@@ -219,10 +226,10 @@ WORKLOADS: dict[str, dict[str, tuple[str, str, dict[str, str]]]] = {
 }
 
 
-def sequential_rate(invocations: int, handler: str, n: int) -> float:
+def sequential_rate(invocations: int, handler: str, n: int, python: str = sys.executable) -> float:
     """The sequential runtime (no AWS_LAMBDA_MAX_CONCURRENCY) driven by n callers."""
     with Emulator() as emulator:
-        proc = runtime(emulator, handler)
+        proc = runtime(emulator, handler, python=python)
         try:
             post(emulator, b"{}")
             started = time.monotonic()
@@ -235,8 +242,31 @@ def sequential_rate(invocations: int, handler: str, n: int) -> float:
     return invocations / elapsed
 
 
-def matrix(invocations: int, rounds: int, sizes: tuple[int, ...] = (2, 8, 32)) -> dict[str, object]:
-    """Every mode at every N, for both workloads; peers alternate within a round."""
+def user_venvs(folder: str) -> dict[str, str]:
+    """The interpreters of a msgspec-only venv and an awslambdaric venv in `folder`
+    (made with pip when missing, byte-compiled as pip installs)."""
+    pythons = {}
+    for client, package in (("minlambda", "msgspec"), ("awslambdaric", "awslambdaric")):
+        path = Path(folder) / client
+        python = path / "bin" / "python"
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+            subprocess.run([str(python), "-m", "pip", "install", "-q", package], check=True)
+            subprocess.run([str(python), "-m", "compileall", "-q", str(path / "lib")], check=True,
+                           stdout=subprocess.DEVNULL)
+        pythons[client] = str(python)
+    return pythons
+
+
+def matrix(
+    invocations: int,
+    rounds: int,
+    sizes: tuple[int, ...] = (2, 8, 32),
+    pythons: dict[str, str] | None = None,
+) -> dict[str, object]:
+    """Every mode at every N, for both workloads; peers alternate within a round.
+    `pythons`: the interpreter of each client (default: this one)."""
+    python_of = (pythons or {}).get
     out: dict[str, object] = {}
     for workload, peers in WORKLOADS.items():
         plain = next(iter(peers.values()))[0]
@@ -248,10 +278,12 @@ def matrix(invocations: int, rounds: int, sizes: tuple[int, ...] = (2, 8, 32)) -
             for round_ in range(rounds):
                 for name in names[round_ % len(names):] + names[: round_ % len(names)]:
                     if name == "sequential":
-                        samples[name].append({"per_s": sequential_rate(count, plain, n)})
+                        python = python_of("minlambda", sys.executable)
+                        samples[name].append({"per_s": sequential_rate(count, plain, n, python)})
                         continue
                     handler, client, env = peers[name]
-                    samples[name].append(mode(count, handler, client, n=n, **env))
+                    python = python_of(client, sys.executable)
+                    samples[name].append(mode(count, handler, client, python, n=n, **env))
             row: dict[str, object] = {}
             for name, runs in samples.items():
                 rates = sorted(r["per_s"] for r in runs)
@@ -278,9 +310,15 @@ def main() -> int:
     parser.add_argument("--free-threaded", default=FREE_THREADED, help="a 3.14t interpreter")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the --matrix part")
     parser.add_argument("--matrix", action="store_true", help="only the modes across N")
+    parser.add_argument("--venvs", help="run the matrix in venvs made (and kept) in this folder")
+    parser.add_argument("--sizes", default="2,8,32", help="the matrix's N values")
     args = parser.parse_args()
+    compile_sources()
+    pythons = user_venvs(args.venvs) if args.venvs else None
+    sizes = tuple(int(n) for n in args.sizes.split(","))
     if args.matrix:
-        print(json.dumps({"modes_by_n": matrix(args.invocations, args.rounds)}, indent=1))
+        result = matrix(args.invocations, args.rounds, sizes, pythons)
+        print(json.dumps({"modes_by_n": result, "pythons": pythons}, indent=1))
         return 0
     sequential = throughput(args.invocations)
     concurrent = throughput(args.invocations, AWS_LAMBDA_MAX_CONCURRENCY="8")
@@ -305,7 +343,7 @@ def main() -> int:
             if os.path.exists(args.free_threaded)
             else []
         ),
-        "modes_by_n": matrix(args.invocations, args.rounds),
+        "modes_by_n": matrix(args.invocations, args.rounds, sizes, pythons),
         "streaming_5x100ms": first_byte(10),
     }
     print(json.dumps(result, indent=1))

@@ -218,8 +218,13 @@ def test_a_loop_it_does_not_know_runs_the_usual_way():
         """Not an asyncio.BaseEventLoop (as uvloop's is not)."""
 
         def run_until_complete(self, coroutine: Any) -> Any:
-            with asyncio.Runner() as runner:
-                return runner.run(coroutine)
+            # (not asyncio.Runner: it would set this thread's event loop, then None,
+            # dropping one that code imported at collection made: Mangum's, unclosed)
+            loop = asyncio.new_event_loop()
+            try:
+                return loop.run_until_complete(coroutine)
+            finally:
+                loop.close()
 
     assert EagerLoop(Other()).run(_what_it_sees())["running"]
 
