@@ -269,6 +269,7 @@ class ResponseReader:
         "_eof",
         "_scan",
         "_max_body",
+        "started",
     )
 
     def __init__(self, max_body: int = MAX_BODY_SIZE) -> None:
@@ -280,6 +281,9 @@ class ResponseReader:
         self._eof = False
         self._scan = 0
         self._max_body = max_body
+        # set by whole(): the head of a plain response whose body has only started,
+        # where that body starts in the bytes whole() was given, and its size
+        self.started: tuple[Head, int, int] | None = None
 
     @property
     def buffered(self) -> int:
@@ -345,25 +349,16 @@ class ResponseReader:
         return head, None
 
     def whole(self, data: bytes) -> tuple[Head, bytes] | None:
-        """The response in `data` when it is the whole of one plain response, else None
-        (see `plain`: the same, with exactly the body's bytes after the head)."""
-        plain = self.plain(data)
-        if plain is None or len(data) != plain[1] + plain[2]:
-            return None
-        return plain[0], data[plain[1] :]
-
-    def plain(self, data: bytes) -> tuple[Head, int, int] | None:
-        """The head of the plain response `data` starts with, where its body starts in
-        `data` and the body's size; None for anything else.
+        """The response in `data` when it is the whole of one plain response, else None.
 
         The fast path of the runtime's every exchange, tried on the first bytes read
         after a request while nothing else is buffered: a status line and field names
         the careful parser has accepted before, no CR, LF or NUL but the line ends,
-        each field once, one Content-Length, kept alive, and no more bytes than that
-        body (all of it, or its start: the caller reads the rest straight from the
-        connection, and this reader stays between two responses). Anything else is
-        None, with nothing consumed: the caller then hands `data` to `receive_data`
-        and the careful parser decides.
+        each field once, one Content-Length and exactly that many body bytes, kept
+        alive. Anything else is None, with nothing consumed: the caller then hands
+        `data` to `receive_data` and the careful parser decides. Where `data` is such
+        a response but for the rest of its body, still to come, `started` tells the
+        caller (who may read that rest straight from the connection instead).
         """
         if self._state != _S_HEAD or self._pos != len(self._buf):
             return None
@@ -399,13 +394,15 @@ class ResponseReader:
         ):
             return None
         size = int(length)
-        if size > self._max_body or len(data) > end + 4 + size:
-            return None  # too big (refused by the careful parser), or more than one answer
         head = _new_head(Head)  # (no __init__: a Python call less for every event)
         head.status, head.reason = status
         head.headers = fields  # type: ignore[assignment]  # (no None key: checked above)
         head.keep_alive = True
-        return head, end + 4, size
+        if len(data) == end + 4 + size and size <= self._max_body:
+            return head, data[end + 4 :]
+        if len(data) < end + 4 + size and size <= self._max_body:
+            self.started = head, end + 4, size
+        return None  # too big (refused by the careful parser), more than one, or partial
 
     def direct_body(self) -> tuple[bytes, int] | None:
         """Hand a Content-Length body still in progress over to the caller.

@@ -110,9 +110,11 @@ class Connection:
     ) -> tuple[Head, bytes | bytearray]:
         """Send one request and read its whole response."""
         sock = self._sock
-        fresh = sock is None
         if sock is None:
             sock = self._connect()
+            fresh = True
+        else:
+            fresh = False
         while True:
             # flat, for every event: one send (two for a large body), one read, and
             # the whole answer in it, or its head and the start of its body
@@ -129,16 +131,18 @@ class Connection:
             if data:
                 if data == self._last:
                     return self._last_answer  # (the Head is shared: nobody changes it)
-                plain = self._reader.plain(data)
-                if plain is None:
-                    return self._receive(sock, data)
-                response, start, size = plain
-                if len(data) - start == size:
-                    whole = response, data[start:]
+                reader = self._reader
+                whole = reader.whole(data)
+                if whole is not None:
                     if len(data) <= _MEMO_SIZE:
                         self._last, self._last_answer = data, whole
                     return whole
+                started = reader.started
+                if started is None:
+                    return self._receive(sock, data)
                 # a large body: the rest straight into its buffer, behind what came
+                reader.started = None
+                response, start, size = started
                 return response, self._recv_body(sock, memoryview(data)[start:], size)
             self.close()
             if fresh:

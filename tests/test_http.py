@@ -1537,3 +1537,20 @@ def test_whole_agrees_with_the_careful_parser_on_mutated_answers():
         if assert_whole_agrees(raw) is not None:
             taken += 1
     assert taken > 200  # enough mutants stay plain answers for this to mean something
+
+
+def test_whole_tells_a_plain_head_whose_body_has_only_started():
+    """whole() declines the head and the first bytes of a large body, and says where
+    that body starts and how big it is, so the caller can read the rest itself; a
+    body over the limit, or more bytes than one answer, say nothing."""
+    raw = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123"
+    assert careful(raw + b"456789") is not None  # (teaches the names)
+    reader = ResponseReader()
+    assert reader.whole(raw) is None
+    assert reader.started is not None
+    head, start, size = reader.started
+    assert (head.status, head.headers, start, size) == (200, {"content-length": "10"}, len(raw) - 4, 10)
+    assert reader.buffered == 0 and reader.at_message_start
+    for other in (ResponseReader(max_body=5), ResponseReader()):
+        assert other.whole(raw if other._max_body == 5 else raw + b"456789" + b"extra") is None
+        assert other.started is None
