@@ -15,11 +15,17 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 PEERS = ["floor", "minlambda", "minlambda-typed", "minlambda-async", "awslambdaric"]
 
 
+def spread(row: dict) -> str:
+    if "cpu_us_min" not in row:
+        return "n/a"
+    return f"{row['cpu_us_min']:.1f}-{row['cpu_us_max']:.1f}"
+
+
 def table(results: dict) -> str:
     lines = [
-        "| event | peer | CPU µs/inv | x floor | x awslambdaric | wall µs/inv | cold start ms | "
+        "| event | peer | CPU µs/inv | (min-max) | x floor | x awslambdaric | wall µs/inv | cold start ms | "
         "first inv. ms | RSS after init KiB | peak RSS KiB | fake API CPU µs/inv |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for event, peers in results.items():
         floor = peers["floor"]["cpu_us"]
@@ -30,7 +36,7 @@ def table(results: dict) -> str:
             r = peers[name]
             vs_ric = f"{r['cpu_us'] / ric:.2f}" if ric else "n/a"
             lines.append(
-                f"| {event} | {name} | {r['cpu_us']:.1f} | {r['cpu_us'] / floor:.2f} | {vs_ric} | "
+                f"| {event} | {name} | {r['cpu_us']:.1f} | {spread(r)} | {r['cpu_us'] / floor:.2f} | {vs_ric} | "
                 f"{r['wall_us']:.1f} | {r['cold_start_ms']:.1f} | {r['first_invocation_ms']:.2f} | "
                 f"{r['rss_init_kb']:.0f} | {r['peak_rss_kb']:.0f} | {r['fake_cpu_us']:.1f} |"
             )

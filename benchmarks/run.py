@@ -9,7 +9,7 @@ one CPU core (cross-core wake-ups otherwise swing small-event figures 2-3x on a 
 VM). Read from /proc, per run:
 
 - cpu_us: the runtime's CPU time (all its threads, /proc/PID/task/*/schedstat) per
-  measured invocation;
+  measured invocation (the median over the rounds, with cpu_us_min and cpu_us_max);
 - wall_us: wall time per measured invocation;
 - cold_start_ms: from spawning the process to its first GET /next;
 - first_invocation_ms: from answering that /next to the first result;
@@ -186,6 +186,9 @@ def main() -> int:
                 runs[peer].append(run_once(peers(name)[peer], path, warmup, count))
         results[name] = {peer: {key: statistics.median(r[key] for r in rs) for key in rs[0]}
                          for peer, rs in runs.items()}
+        for peer, rs in runs.items():  # the spread over the rounds, so noise shows
+            results[name][peer]["cpu_us_min"] = min(r["cpu_us"] for r in rs)
+            results[name][peer]["cpu_us_max"] = max(r["cpu_us"] for r in rs)
         results[name]["_meta"] = {"event_bytes": path.stat().st_size, "count": count, "rounds": args.rounds}
         print(json.dumps({name: results[name]}), flush=True)
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
