@@ -950,11 +950,20 @@ def test_abort_wakes_request_waiting_for_head_on_reused_connection(server, conne
     assert len(server.conns) == 1
 
 
-def test_abort_in_the_middle_of_a_body_is_a_transport_error(server, connect):
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789",
+        # a body the careful parser reads
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n01234",
+    ],
+    ids=["content-length", "chunked"],
+)
+def test_abort_in_the_middle_of_a_body_is_a_transport_error(server, connect, answer):
     """abort() while half a body has arrived: the reader sees the connection end
     early, but the caller learns that the connection was shut down, not that the
     peer broke the protocol."""
-    server.script(Answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789", then="hang"))
+    server.script(Answer(answer, then="hang"))
     conn = connect()
     call = Call(conn.request, GET_NEXT)
     server.wait_requests(0, 1)
@@ -1166,13 +1175,17 @@ def test_a_send_failure_mid_stream_is_a_transport_error(server, connect):
         conn.send_chunk(b"more")
 
 
-def test_a_stream_answered_by_a_close_is_a_transport_error(server, connect):
-    """The peer reads the whole stream, then closes without an answer."""
-    server.script(Answer(b"", then="close"))
+@pytest.mark.parametrize(
+    ("how", "says"),
+    [("close", "closed the connection before answering"), ("reset", "Reading from the Runtime API failed")],
+)
+def test_a_stream_answered_by_a_close_is_a_transport_error(server, connect, how, says):
+    """The peer reads the whole stream, then closes (or resets) without an answer."""
+    server.script(Answer(b"", then=how))
     conn = connect()
     conn.start_stream(STREAM_HEAD)
     conn.send_chunk(b"x")
-    with pytest.raises(TransportError, match="closed the connection before answering"):
+    with pytest.raises(TransportError, match=says):
         conn.end_stream([])
 
 
@@ -1193,27 +1206,3 @@ def test_peer_closed_tells_open_closed_and_reset_apart(server, connect):
         assert transport.peer_closed(dead)  # not connected: an error, taken as closed
     finally:
         dead.close()
-
-
-def test_abort_in_the_middle_of_a_chunked_body_is_a_transport_error(server, connect):
-    """As above, for a body the careful parser reads (chunked)."""
-    server.script(
-        Answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n01234", then="hang")
-    )
-    conn = connect()
-    call = Call(conn.request, GET_NEXT)
-    server.wait_requests(0, 1)
-    time.sleep(0.1)  # let the head and the first bytes arrive
-    conn.abort()
-    assert call.join(), "abort() did not wake the request"
-    assert isinstance(call.error, TransportError) and "shut down" in str(call.error)
-
-
-def test_a_stream_answered_by_a_reset_is_a_transport_error(server, connect):
-    """The peer reads the whole stream, then resets the connection without an answer."""
-    server.script(Answer(b"", then="reset"))
-    conn = connect()
-    conn.start_stream(STREAM_HEAD)
-    conn.send_chunk(b"x")
-    with pytest.raises(TransportError, match="Reading from the Runtime API failed"):
-        conn.end_stream([])
