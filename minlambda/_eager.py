@@ -108,6 +108,8 @@ class EagerLoop:
             or loop._task_factory is not None
             or loop._closed
             or _get_running_loop() is not None
+            # 3.11: a call_soon of the loop's own that a library set is left alone
+            or (not _EAGER_START and "call_soon" in loop.__dict__)
         ):
             return self.run_until_complete(coroutine, watch)
         thread = get_ident()
@@ -130,6 +132,7 @@ class EagerLoop:
                 finally:
                     del loop.call_soon
                 callback, context = self.step
+                self.step = None  # (it holds the task: not kept past this invocation)
                 context.run(callback)
         except BaseException:
             if task.done() and not task.cancelled():

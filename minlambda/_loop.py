@@ -107,6 +107,7 @@ class Runner:
         self._loop: Any = None
         self._owns_loop = False
         self._closed = False  # close() ran: no new loop for an invocation still running
+        self._in_run = False  # run() is going on (in the runner's thread)
         # how the handler's coroutines run on that loop (see _eager)
         self._eager: EagerLoop | None = None
         # free-threaded builds start threads in a copy of the starter's context
@@ -124,6 +125,7 @@ class Runner:
             # runtime's main thread has. Without asyncio imported, nothing can ask.
             self._start_event_loop()
         self._closed = False
+        self._in_run = True
         loop, owned = self._loop, self._owns_loop
         eager = hooks = None
         if self.handler.uses_loop and self._shared_loop is None:
@@ -138,8 +140,10 @@ class Runner:
             if eager is not None:
                 # (this one: close() may have dropped the runner's meanwhile)
                 eager.remove_hooks(hooks)
+            self._in_run = False
             if self._closed and owned and not loop.is_closed():
-                # close() came while an invocation ran on the loop: closed now
+                # close() came (from another thread) while this ran: the loop is
+                # closed here, where nothing runs on it any more
                 loop.close()
 
     def _serve(self, stop: threading.Event | None) -> None:
@@ -365,9 +369,9 @@ class Runner:
         loop, self._loop = self._loop, None
         self._eager = None
         self._closed = True
-        if loop is not None and self._owns_loop and not loop.is_running():
-            # (a loop an invocation still runs on, in the runner's thread, is closed
-            # there when run() ends)
+        if loop is not None and self._owns_loop and not self._in_run:
+            # (while run() goes on in the runner's thread, an invocation may be on
+            # the loop, or about to be: it is closed there when run() ends)
             loop.close()
 
     def _start_event_loop(self) -> Any:

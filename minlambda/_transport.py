@@ -113,6 +113,13 @@ class Connection:
         if sock is None:
             sock = self._connect()
             fresh = True
+        elif len(body) > _JOIN_LIMIT and peer_closed(sock):
+            # a large body goes out after its head, and a send that fails between
+            # the two cannot be retried: a kept-alive connection the idle peer has
+            # closed is replaced before, not after
+            self.close()
+            sock = self._connect()
+            fresh = True
         else:
             fresh = False
         while True:

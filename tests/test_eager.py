@@ -340,3 +340,33 @@ def test_an_invocation_outliving_close_makes_no_new_event_loop(fake, runtime):
     assert rt.wait_exit() is None
     assert rt.runner._loop is None and rt.runner._eager is None
     assert loop.is_closed()
+
+
+def test_a_call_soon_a_library_set_on_the_loop_stays(eager):
+    """(3.11 takes the Task's first step by standing in for loop.call_soon for a
+    moment: a loop whose call_soon was replaced on the instance runs the usual way,
+    and keeps its replacement.)"""
+    calls = []
+    original = eager.loop.call_soon
+
+    def patched(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0])
+        return original(*args, **kwargs)
+
+    eager.loop.call_soon = patched
+    assert eager.run(_what_it_sees())["running"]
+    assert eager.loop.__dict__["call_soon"] is patched
+
+
+def test_the_result_is_not_kept_after_the_invocation(eager):
+    import weakref
+
+    class Result:
+        pass
+
+    async def make() -> Result:
+        return Result()
+
+    kept = weakref.ref(eager.run(make()))
+    gc.collect()
+    assert kept() is None

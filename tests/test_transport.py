@@ -1206,3 +1206,21 @@ def test_peer_closed_tells_open_closed_and_reset_apart(server, connect):
         assert transport.peer_closed(dead)  # not connected: an error, taken as closed
     finally:
         dead.close()
+
+
+@pytest.mark.parametrize("how", ["close", "reset"])
+def test_a_large_request_after_the_idle_peer_closed_goes_on_a_new_connection(server, connect, how):
+    """The idle peer closed the kept-alive connection and that has arrived: a body over
+    the join limit (sent after its head, so a failure between the two could not be
+    retried) goes out on a new connection, once."""
+    server.script(Answer(ok(b"first"), then=how))
+    server.script(Answer(ok(b"second")))
+    conn = connect()
+    conn.request(GET_NEXT)
+    assert server.conns[0].ended.wait(WAIT)
+    wait_reset_arrived(conn)
+    body = b"b" * (_JOIN_LIMIT * 4)
+    head = post("/2018-06-01/runtime/invocation/r1/response", body)
+    assert conn.request(head, body)[1] == b"second"
+    assert conn.connects == 2
+    assert server.requests() == [[GET_NEXT], [head + body]]
