@@ -50,11 +50,22 @@ _set_asyncgen_hooks = sys.set_asyncgen_hooks
 class EagerLoop:
     """Runs coroutines to completion on one event loop, the first step eagerly."""
 
-    __slots__ = ("loop", "ready", "scheduled", "watched", "hooks", "hooked", "step", "run")
+    __slots__ = (
+        "loop",
+        "ready",
+        "scheduled",
+        "watched",
+        "hooks",
+        "hooked",
+        "step",
+        "run",
+        "call_soon",
+    )
 
     def __init__(self, loop: Any) -> None:
         self.loop = loop
         self.hooked = 0  # the thread whose async generator hooks are the loop's
+        self.call_soon = getattr(type(loop), "call_soon", None)  # the class's own
         self.step: Any = None
         selector = getattr(loop, "_selector", None)
         watched = getattr(selector, "_fd_to_key", None)
@@ -108,8 +119,12 @@ class EagerLoop:
             or loop._task_factory is not None
             or loop._closed
             or _get_running_loop() is not None
-            # 3.11: a call_soon of the loop's own that a library set is left alone
-            or (not _EAGER_START and "call_soon" in loop.__dict__)
+            # 3.11: a call_soon that a library set on the loop is left alone (read
+            # through the bound method: loop.__dict__ would turn the loop's inline
+            # attributes into a dict, slower to read for the rest of its life)
+            or (
+                not _EAGER_START and getattr(loop.call_soon, "__func__", None) is not self.call_soon
+            )
         ):
             return self.run_until_complete(coroutine, watch)
         thread = get_ident()
