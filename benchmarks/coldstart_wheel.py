@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,24 +71,32 @@ def venv(path: Path, *packages: str) -> Path:
     return python
 
 
-def first_request_ms(command: list[str], cwd: Path) -> float:
+@contextmanager
+def _spawned(command: list[str], cwd: Path, **env: str) -> Iterator[tuple[socket.socket, float]]:
+    """Spawn `command` against a listening socket as its Runtime API: the connection it
+    made and when it was spawned (time.monotonic()); it is killed afterwards."""
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
         port = server.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "_HANDLER"))}
-        env.update(AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}", PORT=str(port))
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "_HANDLER"))}
+        environ.update(AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}", **env)
         started = time.monotonic()
-        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+        process = subprocess.Popen(command, env=environ, cwd=cwd, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)  # fmt: skip
         try:
             connection, _ = server.accept()
             with connection:
-                connection.recv(64)
-                return (time.monotonic() - started) * 1000
+                yield connection, started
         finally:
             process.kill()
             process.wait()
+
+
+def first_request_ms(command: list[str], cwd: Path) -> float:
+    with _spawned(command, cwd) as (connection, started):
+        connection.recv(64)
+        return (time.monotonic() - started) * 1000
 
 
 def _read_request(connection: socket.socket, pending: bytes) -> tuple[bytes, bytes]:
@@ -109,37 +119,24 @@ def _read_request(connection: socket.socket, pending: bytes) -> tuple[bytes, byt
 
 def first_response_ms(command: list[str], cwd: Path, event: bytes) -> float:
     """Spawn to the first response posted: answer the first GET /next with `event`."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        port = server.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "_HANDLER"))}
-        env.update(AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}", AWS_LAMBDA_FUNCTION_NAME="bench",
-                   AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024", AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
-                   AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")  # fmt: skip
-        started = time.monotonic()
-        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)  # fmt: skip
-        try:
-            connection, _ = server.accept()
-            with connection:
-                head, pending = _read_request(connection, b"")
-                assert head.startswith(b"GET "), head
-                connection.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    b"Lambda-Runtime-Aws-Request-Id: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\r\n"
-                    b"Lambda-Runtime-Deadline-Ms: %d\r\n"
-                    b"Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:bench\r\n"
-                    b"Content-Length: %d\r\n\r\n" % (int(time.time() * 1000) + 60_000, len(event))
-                    + event
-                )
-                head, _ = _read_request(connection, pending)
-                elapsed = (time.monotonic() - started) * 1000
-                assert head.startswith(b"POST ") and b"/response" in head.split(b"\r\n")[0], head
-                return elapsed
-        finally:
-            process.kill()
-            process.wait()
+    env = dict(AWS_LAMBDA_FUNCTION_NAME="bench", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024",
+               AWS_LAMBDA_FUNCTION_VERSION="$LATEST", AWS_DEFAULT_REGION="us-east-1",
+               AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")  # fmt: skip
+    with _spawned(command, cwd, **env) as (connection, started):
+        head, pending = _read_request(connection, b"")
+        assert head.startswith(b"GET "), head
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Lambda-Runtime-Aws-Request-Id: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\r\n"
+            b"Lambda-Runtime-Deadline-Ms: %d\r\n"
+            b"Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:bench\r\n"
+            b"Content-Length: %d\r\n\r\n" % (int(time.time() * 1000) + 60_000, len(event))
+            + event
+        )
+        head, _ = _read_request(connection, pending)
+        elapsed = (time.monotonic() - started) * 1000
+        assert head.startswith(b"POST ") and b"/response" in head.split(b"\r\n")[0], head
+        return elapsed
 
 
 def realistic(runs: int, ours: Path, theirs: Path, work: Path) -> dict[str, object]:
